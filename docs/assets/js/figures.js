@@ -1,0 +1,89 @@
+// Рисует фигуры справочника. Фигура лежит в странице как JSON
+// (<div class="hb-figure"><script type="application/json">…</script></div>, см. snippets/_plotting.py).
+// plotly.js (локальный файл рядом с этим скриптом) загружается один раз и только если на
+// странице есть фигуры. Работает после мгновенной навигации (document$ Material) и
+// перекрашивает фигуры при смене светлой/тёмной темы.
+(function () {
+  "use strict";
+  var here = document.currentScript && document.currentScript.src;
+  var plotlySrc = new URL("plotly.min.js", here || window.location.href).href;
+  var loading = null;
+
+  function loadPlotly() {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = plotlySrc;
+        s.onload = function () { resolve(window.Plotly); };
+        s.onerror = function () { reject(new Error("не загрузился " + plotlySrc)); };
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
+
+  function isDark() {
+    return (document.body.getAttribute("data-md-color-scheme") || "default") === "slate"
+      && !window.matchMedia("print").matches;
+  }
+
+  // Цвета фона, текста и сетки под текущую тему; цвета трасс не трогаем.
+  function themed(layout) {
+    var dark = isDark();
+    var fg = dark ? "#e3e5ea" : "#1f2328";
+    var grid = dark ? "rgba(255,255,255,0.14)" : "rgba(0,0,0,0.10)";
+    var line = dark ? "rgba(255,255,255,0.45)" : "rgba(0,0,0,0.45)";
+    var out = JSON.parse(JSON.stringify(layout || {}));
+    out.paper_bgcolor = "rgba(0,0,0,0)";
+    out.plot_bgcolor = "rgba(0,0,0,0)";
+    out.font = Object.assign({}, out.font, { color: fg });
+    if (out.title && typeof out.title === "object") {
+      out.title.font = Object.assign({}, out.title.font, { color: fg });
+    }
+    var keys = Object.keys(out).filter(function (k) { return /^[xy]axis\d*$/.test(k); });
+    if (keys.indexOf("xaxis") < 0) keys.push("xaxis");
+    if (keys.indexOf("yaxis") < 0) keys.push("yaxis");
+    keys.forEach(function (k) {
+      out[k] = Object.assign({}, out[k], { gridcolor: grid, linecolor: line, zerolinecolor: line });
+    });
+    delete out.template;  // шаблон уже «впечатан» в layout на сервере, цвета — здесь
+    return out;
+  }
+
+  function draw(el, Plotly) {
+    var data = el.querySelector("script.hb-figure-data");
+    if (!data) return;
+    if (!el._hbFig) el._hbFig = JSON.parse(data.textContent);
+    var fig = el._hbFig;
+    var config = { responsive: true, displaylogo: false, locale: "ru",
+                   modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+    return Plotly.react(el, fig.data, themed(fig.layout), config).then(function () {
+      el.setAttribute("data-hb-drawn", "1");
+    });
+  }
+
+  function drawAll() {
+    var els = document.querySelectorAll(".hb-figure");
+    if (!els.length) return Promise.resolve();
+    return loadPlotly().then(function (Plotly) {
+      return Promise.all(Array.prototype.map.call(els, function (el) { return draw(el, Plotly); }));
+    }).catch(function (err) { console.error(err); });
+  }
+  window.hbDrawFigures = drawAll;
+
+  if (window.document$) window.document$.subscribe(function () { drawAll(); });
+  else document.addEventListener("DOMContentLoaded", drawAll);
+
+  // Смена темы: Material меняет атрибут data-md-color-scheme у <body>.
+  new MutationObserver(function () { if (window.Plotly) drawAll(); })
+    .observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+  // Печать: светлые цвета и ширина страницы.
+  window.addEventListener("beforeprint", function () {
+    if (!window.Plotly) return;
+    document.querySelectorAll(".hb-figure[data-hb-drawn]").forEach(function (el) {
+      window.Plotly.relayout(el, themed(el._hbFig.layout));
+      window.Plotly.Plots.resize(el);
+    });
+  });
+})();

@@ -1,0 +1,82 @@
+"""Страницы, которых нет в docs/: «Практика» из examples/*.py и «Справочник API» из snippets/*.py.
+
+Ноутбуки (jupytext, формат percent) не копируются в docs/: хук добавляет их в сборку как
+practice/<имя>.py, mkdocs-jupyter исполняет и рисует их. Для каждого модуля snippets/<m>.py
+создаётся страница reference/<m>.md с директивой mkdocstrings ``::: snippets.<m>``.
+Оба списка дописываются в раздел навигации при чтении конфигурации, так что новые файлы
+появляются в меню без правки mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from mkdocs.plugins import CombinedEvent, event_priority
+from mkdocs.structure.files import File
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SNIPPETS = ROOT / "snippets"
+
+
+def notebooks() -> list[Path]:
+    return sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in SNIPPETS.glob("*.py") if not p.name.startswith("_"))
+
+
+def notebook_title(path: Path) -> str:
+    """Первый заголовок «# # …» ноутбука jupytext."""
+    m = re.search(r"^# # (.+)$", path.read_text(encoding="utf-8"), re.M)
+    return m.group(1).strip() if m else path.stem
+
+
+def _section(nav: list, title: str) -> list:
+    for item in nav:
+        if isinstance(item, dict) and title in item:
+            if not isinstance(item[title], list):
+                item[title] = [item[title]]
+            return item[title]
+    raise KeyError(f"mkdocs.yml: в nav нет раздела «{title}»")
+
+
+def on_config(config, **kwargs):
+    if os.environ.get("HB_PREVIEW"):  # scripts/preview.py собирает только выбранные страницы
+        return config
+    practice = _section(config["nav"], "Практика")
+    practice += [{notebook_title(p): f"practice/{p.name}"} for p in notebooks()]
+    reference = _section(config["nav"], "Справочник API")
+    reference += [{f"snippets.{p.stem}": f"reference/{p.stem}.md"} for p in modules()]
+    for folder in ("snippets", "examples", "data"):
+        config["watch"].append(str(ROOT / folder))
+    return config
+
+
+@event_priority(100)  # раньше mkdocs-jupyter: он должен увидеть ноутбуки
+def _add_files(files, config, **kwargs):
+    if os.environ.get("HB_PREVIEW"):
+        return files
+    for p in notebooks():
+        files.append(File.generated(config, f"practice/{p.name}", abs_src_path=str(p)))
+    for p in modules():
+        files.append(File.generated(config, f"reference/{p.stem}.md",
+                                    content=f"# snippets.{p.stem}\n\n::: snippets.{p.stem}\n"))
+    return files
+
+
+@event_priority(-100)  # после mkdocs-jupyter
+def _fix_notebook_paths(files, config, **kwargs):
+    """mkdocs-jupyter оборачивает файл в NotebookFile, который вычисляет abs_src_path заново из
+    src_dir (у сгенерированного файла его нет); возвращаем путь к настоящему examples/*.py."""
+    for f in files:
+        inner = getattr(f, "file", None)
+        if inner is not None and inner.abs_src_path and f.src_uri.startswith("practice/"):
+            f.abs_src_path = inner.abs_src_path
+    return files
+
+
+on_files = CombinedEvent(_add_files, _fix_notebook_paths)

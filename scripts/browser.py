@@ -1,0 +1,94 @@
+"""Общие средства для проверки сайта в Chromium: локальный сервер, запуск браузера, журнал.
+
+Используются и тестами (tests/test_site.py), и scripts/preview.py, и scripts/pdf.py.
+Браузер — системный Chromium (Debian ``chromium``), без ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Путь к системному Chromium (переменная CHROMIUM или /usr/bin/chromium)."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        raise RuntimeError("нужен Chromium: apt-get install chromium")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # noqa: D102
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: str, port: int | None = None) -> Iterator[str]:
+    """Раздаёт каталог на 127.0.0.1; отдаёт базовый URL."""
+    port = port or free_port()
+    handler = functools.partial(_Quiet, directory=directory)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@dataclass
+class PageLog:
+    """Ошибки консоли и запросы за пределы сайта, собранные со страницы."""
+    base: str
+    console_errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> PageLog:
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        page.on("request", self._request)
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        return self
+
+    def _request(self, req) -> None:
+        url = req.url
+        if not (url.startswith(self.base) or url.startswith("data:") or url.startswith("blob:")):
+            self.external.append(url)
+
+
+def launch(playwright):
+    """Chromium без песочницы и фоновых сетевых служб (сети здесь нет)."""
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+WAIT_READY_JS = """() => {
+  const figs = [...document.querySelectorAll('.hb-figure')];
+  const math = [...document.querySelectorAll('.arithmatex')];
+  return figs.every(f => f.getAttribute('data-hb-drawn')) && math.every(m => m.getAttribute('data-hb-math'));
+}"""
+
+
+def wait_ready(page, timeout: float = 30_000) -> None:
+    """Ждёт, пока нарисованы все фигуры и формулы страницы."""
+    page.wait_for_function(WAIT_READY_JS, timeout=timeout)
