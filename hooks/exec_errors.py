@@ -24,9 +24,16 @@ _filter = _NamePage()
 
 
 def on_config(config, **kwargs):
-    logger = logging.getLogger("mkdocs.plugins.markdown-exec")
-    if _filter not in logger.filters:
-        logger.addFilter(_filter)
+    # markdown-exec пишет через логгеры mkdocs.plugins.markdown_exec.<модуль>; фильтр логгера
+    # не наследуется дочерними, поэтому ставим его на каждый.
+    names = [n for n in logging.root.manager.loggerDict
+             if n.startswith(("mkdocs.plugins.markdown_exec", "mkdocs.plugins.markdown-exec"))]
+    if not names:
+        raise RuntimeError("hooks/exec_errors.py: не найден логгер markdown-exec (сменилось имя?)")
+    for name in names:
+        logger = logging.getLogger(name)
+        if _filter not in logger.filters:
+            logger.addFilter(_filter)
     return config
 
 

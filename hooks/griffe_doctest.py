@@ -12,15 +12,8 @@ import griffe
 def fence_doctests(text: str) -> str:
     """Оборачивает каждый блок doctest (от ``>>>`` до пустой строки) в ```pycon.
 
-    >>> print(fence_doctests("Текст.\\n\\n>>> 1 + 1\\n2\\n\\nЕщё."))
-    Текст.
-    <BLANKLINE>
-    ```pycon
-    >>> 1 + 1
-    2
-    ```
-    <BLANKLINE>
-    Ещё.
+    >>> fence_doctests("Текст.\\n\\n>>> 1 + 1\\n2\\n\\nЕщё.").splitlines()
+    ['Текст.', '', '```pycon', '>>> 1 + 1', '2', '```', '', 'Ещё.']
     """
     out, in_block = [], False
     for line in text.splitlines():

@@ -1,0 +1,70 @@
+"""Хуки: ошибки сборки называют файл и что исправить."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from hooks.exam import expand_label, link, load_exam, ticket_heading
+from tests.conftest import ROOT, mkdocs_build
+
+DATA = load_exam()
+
+
+def test_ticket_heading_and_labels():
+    assert ticket_heading(DATA["index"]["t02"]) == "Билет 2. Методы регуляризации нейронных сетей"
+    assert ticket_heading(DATA["index"]["t14"]).startswith("Приложение. ")
+    q = expand_label(DATA, "tickets/01-backprop.md", "###", "q01")
+    assert q == "### В чём состоит идея алгоритма обратного распространения ошибки? Приведите формулы. {#q01}"
+    i = expand_label(DATA, "interview/01-math.md", "###", "i03")
+    assert i.startswith("### Вопрос 3. ") and "{#i03}" in i and "Подсказка" in i
+    assert "../tickets/01-backprop.md" in i
+
+
+def test_relative_links():
+    assert link("index.md", "tickets/01-backprop.md", "q01") == "tickets/01-backprop.md#q01"
+    assert link("interview/01-math.md", "tickets/01-backprop.md") == "../tickets/01-backprop.md"
+
+
+def mini_site(tmp_path: Path, pages: dict[str, str]):
+    """Сборка сайта из заданных страниц с конфигурацией проекта (хуки, расширения, strict)."""
+    docs = tmp_path / "docs"
+    for name, text in pages.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text, encoding="utf-8")
+    (docs / "assets").symlink_to(ROOT / "docs" / "assets")
+    # Конфигурация лежит в корне репозитория: пути хуков в mkdocs.yml относительны к ней.
+    cfg = ROOT / f".preview-test-{tmp_path.name}.yml"
+    cfg.write_text(yaml.safe_dump({"INHERIT": "mkdocs.yml", "docs_dir": str(docs),
+                                   "nav": list(pages)}, allow_unicode=True))
+    try:
+        return mkdocs_build(cfg, tmp_path / "site", extra_env={"HB_PREVIEW": "1"})
+    finally:
+        cfg.unlink()
+
+
+def test_failing_code_block_fails_the_build_and_names_the_page(tmp_path):
+    page = '# Тест\n\n```python exec="on"\nraise ValueError("сломано")\n```\n'
+    result = mini_site(tmp_path, {"index.md": "# Главная\n", "broken.md": page})
+    assert result.returncode != 0
+    assert "[страница docs/broken.md]" in result.stderr
+    assert "ValueError" in result.stderr and "сломано" in result.stderr
+
+
+def test_missing_theory_label_fails_the_build_and_names_the_file(tmp_path):
+    page = "# @t01\n\n### @q01\n\n**Ответ.**\n"  # нет @q02
+    result = mini_site(tmp_path, {"index.md": "# Главная\n", "tickets/01-backprop.md": page})
+    assert result.returncode != 0
+    assert "tickets/01-backprop.md: нет меток @q02" in result.stderr
+
+
+def test_unknown_label_fails_the_build(tmp_path):
+    result = mini_site(tmp_path, {"index.md": "# Главная\n\n## @q99\n"})
+    assert result.returncode != 0 and "метки @q99 нет в data/exam.yml" in result.stderr
+
+
+def test_missing_snippet_file_fails_the_build(tmp_path):
+    page = '# Тест\n\n```python\n--8<-- "snippets/no_such_module.py:region"\n```\n'
+    result = mini_site(tmp_path, {"index.md": page})
+    assert result.returncode != 0 and "no_such_module.py" in result.stderr
