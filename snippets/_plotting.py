@@ -1,6 +1,7 @@
 """Единый шаблон фигур справочника и вставка фигуры в страницу.
 
-Фигура попадает в HTML как данные (JSON), а рисует её ``docs/assets/js/figures.js``:
+Фигура попадает в HTML как данные (JSON в атрибуте ``data-figure``), а рисует её
+``docs/assets/js/figures.js``:
 он подгружает локальный plotly.js один раз и только на страницах с фигурами,
 перерисовывает фигуры после мгновенной навигации и при смене светлой/тёмной темы.
 """
@@ -43,7 +44,10 @@ def new_figure(title: str, x_title: str = "", y_title: str = "", **layout) -> go
 
 
 def show(fig: go.Figure, div_id: str, alt: str | None = None, height: int = 420) -> str:
-    """HTML-контейнер фигуры: данные в ``<script type="application/json">``.
+    """HTML-контейнер фигуры: JSON фигуры в атрибуте ``data-figure``.
+
+    Не ``<script type="application/json">``: мгновенная навигация Material пересоздаёт
+    встроенные скрипты и пытается выполнить JSON как JavaScript.
 
     ``div_id`` — стабильный id (сборки детерминированы); ``alt`` — текстовая
     альтернатива для чтения с экрана (по умолчанию заголовок фигуры).
@@ -51,7 +55,7 @@ def show(fig: go.Figure, div_id: str, alt: str | None = None, height: int = 420)
     >>> out = show(new_figure("Тест"), "fig-test")
     >>> out.startswith('<div class="hb-figure" id="fig-test"')
     True
-    >>> 'application/json' in out
+    >>> 'data-figure="{&quot;data&quot;' in out
     True
     """
     if not div_id.replace("-", "").replace("_", "").isalnum():
@@ -60,12 +64,10 @@ def show(fig: go.Figure, div_id: str, alt: str | None = None, height: int = 420)
     if fig.layout.height is None:
         fig.update_layout(height=height)
     alt = alt or (fig.layout.title.text or "Интерактивная фигура")
-    # to_json детерминирован; '</' экранируем, чтобы строка не закрыла <script>.
-    payload = fig.to_json(validate=False, pretty=False).replace("</", "<\\/")
+    payload = html.escape(fig.to_json(validate=False, pretty=False), quote=True)
     return (
         f'<div class="hb-figure" id="{div_id}" role="img" aria-label="{html.escape(alt)}" '
-        f'style="min-height:{fig.layout.height}px">'
-        f'<script type="application/json" class="hb-figure-data">{payload}</script>'
+        f'style="min-height:{fig.layout.height}px" data-figure="{payload}">'
         f'<noscript>{html.escape(alt)}</noscript></div>'
     )
 

@@ -31,7 +31,8 @@ def site(tmp_path_factory):
     site_dir = tmp_path_factory.mktemp("site")
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    result = mkdocs_build(ROOT / "mkdocs.yml", site_dir, base)
+    # HB_CONFIG — другой конфиг (например, частичный при отладке); по умолчанию весь сайт.
+    result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), site_dir, base)
     assert result.returncode == 0, f"mkdocs build --strict упал:\n{result.stdout}\n{result.stderr}"
     with serve(str(site_dir), port) as url:
         assert url == base

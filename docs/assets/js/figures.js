@@ -1,5 +1,5 @@
-// Рисует фигуры справочника. Фигура лежит в странице как JSON
-// (<div class="hb-figure"><script type="application/json">…</script></div>, см. snippets/_plotting.py).
+// Рисует фигуры справочника. Фигура лежит в странице как JSON в атрибуте
+// (<div class="hb-figure" data-figure="{…}">, см. snippets/_plotting.py).
 // plotly.js (локальный файл рядом с этим скриптом) загружается один раз и только если на
 // странице есть фигуры. Работает после мгновенной навигации (document$ Material) и
 // перекрашивает фигуры при смене светлой/тёмной темы.
@@ -52,9 +52,7 @@
   }
 
   function draw(el, Plotly) {
-    var data = el.querySelector("script.hb-figure-data");
-    if (!data) return;
-    if (!el._hbFig) el._hbFig = JSON.parse(data.textContent);
+    if (!el._hbFig) el._hbFig = JSON.parse(el.getAttribute("data-figure"));
     var fig = el._hbFig;
     var config = { responsive: true, displaylogo: false, locale: "ru",
                    modeBarButtonsToRemove: ["select2d", "lasso2d"] };
