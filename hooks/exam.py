@@ -21,12 +21,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import posixpath
 import re
 from pathlib import Path
 
 import yaml
+from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.hooks.exam")
 
@@ -159,6 +161,27 @@ def interview_toc(data: dict, page: str) -> str:
                 out.append(f"- [Вопрос {q['number']}. {q['text']}]({link(page, b['page'], q['id'])})"
                            f" — {len(q['followups'])} угл. вопр.")
     return "\n".join(out) + "\n"
+
+
+def page_url(page: str) -> str:
+    """URL страницы относительно корня сайта (use_directory_urls): tickets/01-x.md -> tickets/01-x/."""
+    return page.removesuffix(".md").removesuffix("index") + ("/" if not page.endswith("index.md") else "")
+
+
+def exam_json(data: dict) -> str:
+    """assets/exam.json для тренажёра и прогресса: id, номера, тексты и адреса ответов."""
+    tickets = [{"id": t["id"], "number": t["number"], "title": ticket_heading(t),
+                "url": page_url(t["page"]), "appendix": bool(t.get("appendix"))}
+               for t in data["tickets"]]
+    theory = [{"id": q["id"], "number": q["number"], "text": q["text"], "ticket": q["ticket"],
+               "url": page_url(data["index"][q["ticket"]]["page"]) + "#" + q["id"]}
+              for q in data["theory"]]
+    return json.dumps({"tickets": tickets, "theory": theory}, ensure_ascii=False, indent=1)
+
+
+def on_files(files, config, **kwargs):
+    files.append(File.generated(config, "assets/exam.json", content=exam_json(_DATA)))
+    return files
 
 
 GENERATORS = {"tickets": tickets_table, "theory": theory_list, "interview": interview_toc}

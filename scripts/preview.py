@@ -36,7 +36,7 @@ def build(pages: list[str], site_dir: Path, site_url: str) -> int:
         "strict": False,
         "site_dir": str(site_dir),
         "docs_dir": str(ROOT / "docs"),
-        "exclude_docs": "*.md\n!index.md\n" + "".join(f"!{p}\n" for p in pages),
+        "exclude_docs": "*.md\n!index.md\nincludes/\n" + "".join(f"!{p}\n" for p in pages),
         "nav": [{"Главная": "index.md"}, *pages],
     }
     with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=ROOT, prefix=".preview-",
