@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from pathlib import Path
 
 import genanki
 import markdown as md
 
-from hooks.exam import load_exam, ticket_heading
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # MkDocs грузит хук по пути файла; hooks.exam — соседний модуль
+    sys.path.insert(0, str(ROOT))
+
+from hooks.exam import load_exam, ticket_heading  # noqa: E402
 DOCS = ROOT / "docs"
 MODEL_ID = 1_607_392_319  # постоянные id: повторный импорт обновляет карточки, а не дублирует
 DECK_ID = 2_059_400_110

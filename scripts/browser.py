@@ -12,6 +12,7 @@ import http.server
 import os
 import shutil
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,12 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+
+
+def mkdocs_cmd() -> list[str]:
+    """Команда mkdocs, как её запускает читатель (консольный скрипт, без cwd в sys.path)."""
+    exe = shutil.which("mkdocs")
+    return [exe] if exe else [sys.executable, "-m", "mkdocs"]
 
 
 def chromium_path() -> str:

@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.browser import free_port, launch, serve, wait_ready  # noqa: E402
+from scripts.browser import free_port, launch, mkdocs_cmd, serve, wait_ready  # noqa: E402
 
 def build_site(site_dir: Path, site_url: str) -> None:
     env = dict(os.environ, SITE_URL=site_url, NO_MKDOCS_2_WARNING="1")
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site_dir)],
+    subprocess.run([*mkdocs_cmd(), "build", "-q", "-d", str(site_dir)],
                    cwd=ROOT, env=env, check=True)
 
 

@@ -39,13 +39,15 @@ def build(pages: list[str], site_dir: Path, site_url: str) -> int:
         "exclude_docs": "*.md\n!index.md\nincludes/\n" + "".join(f"!{p}\n" for p in pages),
         "nav": [{"Главная": "index.md"}, *pages],
     }
+    from scripts.browser import mkdocs_cmd
+
     with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=ROOT, prefix=".preview-",
                                      delete=False) as f:
         yaml.safe_dump(cfg, f, allow_unicode=True)
         cfg_path = f.name
     env = dict(os.environ, SITE_URL=site_url, HB_PREVIEW="1", NO_MKDOCS_2_WARNING="1")
     try:
-        return subprocess.call([sys.executable, "-m", "mkdocs", "build", "-q", "-f", cfg_path],
+        return subprocess.call([*mkdocs_cmd(), "build", "-q", "-f", cfg_path],
                                cwd=ROOT, env=env)
     finally:
         os.unlink(cfg_path)

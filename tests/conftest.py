@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.browser import free_port, launch, serve  # noqa: E402
+from scripts.browser import free_port, launch, mkdocs_cmd, serve  # noqa: E402
 
 
 def mkdocs_build(config: Path, site_dir: Path, site_url: str = "http://127.0.0.1:8000/",
@@ -20,7 +20,7 @@ def mkdocs_build(config: Path, site_dir: Path, site_url: str = "http://127.0.0.1
     """`mkdocs build --strict` в отдельном процессе; возвращает код и весь журнал."""
     env = dict(os.environ, SITE_URL=site_url, NO_MKDOCS_2_WARNING="1", **(extra_env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site_dir)],
+        [*mkdocs_cmd(), "build", "--strict", "-f", str(config), "-d", str(site_dir)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
 

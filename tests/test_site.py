@@ -101,3 +101,25 @@ def test_phone_width_has_no_horizontal_page_scroll(site, browser, width):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1
     ctx.close()
+
+
+CARTESIAN = {"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+             "image", "pie", "scatter", "scatterternary", "violin"}
+
+
+def test_trace_types_are_in_the_bundle(site):
+    """Сайт отдаёт сборку plotly.js cartesian: все трассы книги должны в ней быть."""
+    import html as html_lib
+    import json
+    import re
+
+    used = {}
+    for page in site["dir"].rglob("*.html"):
+        for raw in re.findall(r'data-figure="([^"]*)"', page.read_text(encoding="utf-8")):
+            for trace in json.loads(html_lib.unescape(raw))["data"]:
+                used.setdefault(trace.get("type", "scatter"), page.relative_to(site["dir"]).as_posix())
+    assert used, "на сайте нет ни одной фигуры"
+    extra = {t: p for t, p in used.items() if t not in CARTESIAN}
+    assert not extra, f"трассы не из сборки cartesian (нужна другая сборка plotly.js): {extra}"
+    size = (site["dir"] / "assets" / "js" / "plotly.min.js").stat().st_size
+    assert size < 2_000_000, f"plotly.min.js весит {size} байт: отдаётся полная сборка?"
