@@ -33,7 +33,8 @@ def mini_site(tmp_path: Path, pages: dict[str, str]):
     for name, text in pages.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         (docs / name).write_text(text, encoding="utf-8")
-    (docs / "assets").symlink_to(ROOT / "docs" / "assets")
+    if not (docs / "assets").exists():
+        (docs / "assets").symlink_to(ROOT / "docs" / "assets")
     # Конфигурация лежит в корне репозитория: пути хуков в mkdocs.yml относительны к ней.
     cfg = ROOT / f".preview-test-{tmp_path.name}.yml"
     cfg.write_text(yaml.safe_dump({"INHERIT": "mkdocs.yml", "docs_dir": str(docs),
@@ -68,3 +69,35 @@ def test_missing_snippet_file_fails_the_build(tmp_path):
     page = '# Тест\n\n```python\n--8<-- "snippets/no_such_module.py:region"\n```\n'
     result = mini_site(tmp_path, {"index.md": page})
     assert result.returncode != 0 and "no_such_module.py" in result.stderr
+
+
+def test_failing_block_is_not_cached_so_the_rebuild_fails_too(tmp_path):
+    page = '# Тест\n\n```python exec="on"\nraise RuntimeError("снова")\n```\n'
+    for _ in range(2):
+        result = mini_site(tmp_path, {"index.md": "# Главная\n", "bad.md": page})
+        assert result.returncode != 0 and "RuntimeError" in result.stderr
+
+
+def test_cache_key_changes_when_code_changes(tmp_path):
+    from hooks.cache import INPUTS, inputs_hash
+
+    for folder in INPUTS:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "snippets" / "m.py").write_text("X = 1\n")
+    before = inputs_hash(tmp_path)
+    assert inputs_hash(tmp_path) == before
+    (tmp_path / "snippets" / "m.py").write_text("X = 2\n")
+    assert inputs_hash(tmp_path) != before
+
+
+def test_cached_output_is_reused_and_matches(tmp_path):
+    page = '# Тест\n\n```python exec="on" result="text" session="s"\nx = 6 * 7\n```\n\n' \
+           '```python exec="on" result="text" session="s"\nprint(x)\n```\n'
+    first = mini_site(tmp_path, {"index.md": page})
+    html1 = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    second = mini_site(tmp_path, {"index.md": page})
+    html2 = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert first.returncode == second.returncode == 0
+    assert "42" in html1 and html1 == html2
+    from hooks.cache import CACHE_DIR
+    assert any("42" in p.read_text() for p in CACHE_DIR.glob("*.json")), "вывод не попал в кэш"
