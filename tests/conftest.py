@@ -32,7 +32,9 @@ def site(tmp_path_factory):
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     # HB_CONFIG — другой конфиг (например, частичный при отладке); по умолчанию весь сайт.
-    result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), site_dir, base)
+    # Без кэша: сайт для тестов всегда исполняет весь код заново.
+    result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), site_dir, base,
+                          extra_env={"HB_NO_CACHE": "1"})
     assert result.returncode == 0, f"mkdocs build --strict упал:\n{result.stdout}\n{result.stderr}"
     with serve(str(site_dir), port) as url:
         assert url == base
