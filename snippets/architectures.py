@@ -1,0 +1,290 @@
+"""Классические CNN в torch.nn по исходным статьям, таблица параметров и MAC, ResNet и градиенты.
+
+Модели строятся на мета-устройстве (без памяти под веса), параметры и умножения-сложения
+считают ``snippets.vgg.count_parameters`` и ``count_macs``. Вспомогательные блоки вынесены в
+функции ``cbr`` (conv → BN → ReLU), чтобы каждая архитектура умещалась в несколько строк.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from torch import nn
+
+from snippets._plotting import new_figure
+from snippets.vgg import CFG, VGG16, count_macs, count_parameters
+
+
+def cbr(c_in: int, c_out: int, k: int, s: int = 1, groups: int = 1, act: type = nn.ReLU) -> nn.Sequential:
+    """Свёртка k×k без смещения (его заменяет сдвиг BN) → BatchNorm → активация."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, k, s, k // 2, groups=groups, bias=False),
+                         nn.BatchNorm2d(c_out), act())
+
+
+def lenet5() -> nn.Sequential:
+    """LeNet-5 (LeCun et al., 1998) в современной записи, вход 1×32×32: C1–S2–C3–S4–C5–F6–выход."""
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5), nn.Tanh(),
+                         nn.AvgPool2d(2), nn.Conv2d(16, 120, 5), nn.Tanh(), nn.Flatten(),
+                         nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10))
+
+
+def alexnet() -> nn.Sequential:
+    """AlexNet (Krizhevsky et al., 2012), вход 3×227×227; groups=2 — половины сети на двух GPU."""
+    conv = lambda c_in, c_out, k, s=1, p=0, g=1: [nn.Conv2d(c_in, c_out, k, s, p, groups=g), nn.ReLU()]  # noqa: E731
+    lrn, pool = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0), nn.MaxPool2d(3, 2)
+    return nn.Sequential(*conv(3, 96, 11, 4), lrn, pool, *conv(96, 256, 5, p=2, g=2), lrn, pool,
+                         *conv(256, 384, 3, p=1), *conv(384, 384, 3, p=1, g=2),
+                         *conv(384, 256, 3, p=1, g=2), pool, nn.Flatten(),
+                         nn.Dropout(), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(),
+                         nn.Dropout(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1000))
+
+
+# --8<-- [start:resnet-blocks]
+class BasicBlock(nn.Module):
+    """Остаточный блок ResNet-18/34: y = ReLU(x + F(x)), F = conv3×3 → BN → ReLU → conv3×3 → BN.
+
+    Если меняются размер или число каналов, ветка-обход — проекция 1×1 с шагом s (вариант B).
+    """
+    expansion = 1
+
+    def __init__(self, c_in: int, c: int, stride: int = 1):
+        super().__init__()
+        self.f = nn.Sequential(cbr(c_in, c, 3, stride), nn.Conv2d(c, c, 3, 1, 1, bias=False),
+                               nn.BatchNorm2d(c))
+        self.shortcut = nn.Identity() if stride == 1 and c_in == c else nn.Sequential(
+            nn.Conv2d(c_in, c, 1, stride, bias=False), nn.BatchNorm2d(c))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.shortcut(x) + self.f(x))
+
+
+class Bottleneck(BasicBlock):
+    """Блок «бутылочное горлышко» ResNet-50/101/152: 1×1 (сжать до c) → 3×3 → 1×1 (расширить до 4c).
+
+    Шаг — в первой 1×1, как в статье (в torchvision «v1.5» он перенесён в 3×3).
+    """
+    expansion = 4
+
+    def __init__(self, c_in: int, c: int, stride: int = 1):
+        nn.Module.__init__(self)
+        self.f = nn.Sequential(cbr(c_in, c, 1, stride), cbr(c, c, 3),
+                               nn.Conv2d(c, 4 * c, 1, bias=False), nn.BatchNorm2d(4 * c))
+        self.shortcut = nn.Identity() if stride == 1 and c_in == 4 * c else nn.Sequential(
+            nn.Conv2d(c_in, 4 * c, 1, stride, bias=False), nn.BatchNorm2d(4 * c))
+# --8<-- [end:resnet-blocks]
+
+
+# --8<-- [start:resnet]
+def resnet(block: type[BasicBlock], layers: list[int], num_classes: int = 1000) -> nn.Sequential:
+    """ResNet (He et al., 2016, табл. 1): stem 7×7/2 + max-pool, четыре стадии по ``layers[i]``
+    блоков с 64, 128, 256, 512 каналами (шаг 2 в начале стадий 2–4), global average pooling, FC."""
+    stages, c_in = [], 64
+    for i, (c, n) in enumerate(zip([64, 128, 256, 512], layers)):
+        for j in range(n):
+            stages.append(block(c_in, c, stride=2 if i > 0 and j == 0 else 1))
+            c_in = c * block.expansion
+    return nn.Sequential(cbr(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1), *stages,
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, num_classes))
+# --8<-- [end:resnet]
+
+
+class Inception(nn.Module):
+    """Модуль Inception (Szegedy et al., 2015): четыре параллельные ветви, выходы склеиваются по каналам."""
+
+    def __init__(self, c_in: int, c1: int, r3: int, c3: int, r5: int, c5: int, cp: int):
+        super().__init__()
+        conv = lambda a, b, k: nn.Sequential(nn.Conv2d(a, b, k, padding=k // 2), nn.ReLU())  # noqa: E731
+        self.branches = nn.ModuleList([
+            conv(c_in, c1, 1), nn.Sequential(conv(c_in, r3, 1), conv(r3, c3, 3)),
+            nn.Sequential(conv(c_in, r5, 1), conv(r5, c5, 5)),
+            nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(c_in, cp, 1))])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([b(x) for b in self.branches], dim=1)
+
+
+def googlenet() -> nn.Sequential:
+    """GoogLeNet по табл. 1 статьи, без вспомогательных классификаторов (они нужны только в обучении)."""
+    cfg = {"3a": (192, 64, 96, 128, 16, 32, 32), "3b": (256, 128, 128, 192, 32, 96, 64), "M3": None,
+           "4a": (480, 192, 96, 208, 16, 48, 64), "4b": (512, 160, 112, 224, 24, 64, 64),
+           "4c": (512, 128, 128, 256, 24, 64, 64), "4d": (512, 112, 144, 288, 32, 64, 64),
+           "4e": (528, 256, 160, 320, 32, 128, 128), "M4": None,
+           "5a": (832, 256, 160, 320, 32, 128, 128), "5b": (832, 384, 192, 384, 48, 128, 128)}
+    pool = lambda: nn.MaxPool2d(3, 2, ceil_mode=True)  # noqa: E731
+    body = [Inception(*c) if c else pool() for c in cfg.values()]
+    return nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3), nn.ReLU(), pool(), nn.Conv2d(64, 64, 1), nn.ReLU(),
+                         nn.Conv2d(64, 192, 3, padding=1), nn.ReLU(), pool(), *body,
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.4), nn.Linear(1024, 1000))
+
+
+class DenseLayer(nn.Module):
+    """Слой DenseNet-B (Huang et al., 2017): BN-ReLU-1×1(4k)-BN-ReLU-3×3(k), выход дописывается к входу."""
+
+    def __init__(self, c_in: int, k: int):
+        super().__init__()
+        self.f = nn.Sequential(nn.BatchNorm2d(c_in), nn.ReLU(), nn.Conv2d(c_in, 4 * k, 1, bias=False),
+                               nn.BatchNorm2d(4 * k), nn.ReLU(), nn.Conv2d(4 * k, k, 3, 1, 1, bias=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, self.f(x)], dim=1)
+
+
+def densenet121(k: int = 32, blocks: tuple[int, ...] = (6, 12, 24, 16)) -> nn.Sequential:
+    """DenseNet-121 (BC): темп роста k = 32; переходные слои 1×1 сжимают каналы вдвое и пулят 2×2."""
+    layers, c = [cbr(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1)], 64
+    for i, n in enumerate(blocks):
+        for _ in range(n):
+            layers.append(DenseLayer(c, k))
+            c += k
+        if i < len(blocks) - 1:
+            layers += [nn.BatchNorm2d(c), nn.ReLU(), nn.Conv2d(c, c // 2, 1, bias=False), nn.AvgPool2d(2)]
+            c //= 2
+    return nn.Sequential(*layers, nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(c, 1000))
+
+
+# --8<-- [start:depthwise]
+def depthwise_separable(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
+    """Блок MobileNetV1: depthwise 3×3 (groups=c_in, своё ядро на канал) → pointwise 1×1.
+
+    Параметры 9·C_in + C_in·C_out вместо 9·C_in·C_out: в 1/C_out + 1/9 раза меньше.
+    """
+    return nn.Sequential(cbr(c_in, c_in, 3, stride, groups=c_in), cbr(c_in, c_out, 1))
+# --8<-- [end:depthwise]
+
+
+def mobilenet_v1() -> nn.Sequential:
+    """MobileNetV1 (Howard et al., 2017, табл. 1), множитель ширины 1,0."""
+    plan = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
+    layers, c = [cbr(3, 32, 3, 2)], 32
+    for c_out, s in plan:
+        layers.append(depthwise_separable(c, c_out, s))
+        c = c_out
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(1024, 1000))
+
+
+class MBConv(nn.Module):
+    """Инвертированный остаток (Sandler et al., 2018): 1×1 расширить в t раз → depthwise k×k →
+    [squeeze-and-excitation] → 1×1 сжать без активации; остаток, если форма не меняется."""
+
+    def __init__(self, c_in: int, c_out: int, t: int, k: int, s: int, act: type, se: bool):
+        super().__init__()
+        h = c_in * t
+        layers = ([cbr(c_in, h, 1, act=act)] if t != 1 else []) + [cbr(h, h, k, s, groups=h, act=act)]
+        self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(h, max(1, c_in // 4), 1), act(),
+                                nn.Conv2d(max(1, c_in // 4), h, 1), nn.Sigmoid()) if se else None
+        self.pre = nn.Sequential(*layers)
+        self.post = nn.Sequential(nn.Conv2d(h, c_out, 1, bias=False), nn.BatchNorm2d(c_out))
+        self.residual = s == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.pre(x)
+        y = self.post(h * self.se(h) if self.se is not None else h)
+        return x + y if self.residual else y
+
+
+def _mbconv_net(plan: list[tuple[int, int, int, int, int]], act: type, se: bool) -> nn.Sequential:
+    """Сеть из MBConv: plan — (t, k, c, n, s) по стадиям; stem 3×3/2 на 32 канала, голова 1×1 на 1280."""
+    layers, c = [cbr(3, 32, 3, 2, act=act)], 32
+    for t, k, c_out, n, s in plan:
+        for i in range(n):
+            layers.append(MBConv(c, c_out, t, k, s if i == 0 else 1, act, se))
+            c = c_out
+    return nn.Sequential(*layers, cbr(c, 1280, 1, act=act), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Dropout(0.2), nn.Linear(1280, 1000))
+
+
+def mobilenet_v2() -> nn.Sequential:
+    """MobileNetV2, табл. 2 статьи: (t, 3, c, n, s), активация ReLU6, без SE."""
+    plan = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+            (6, 320, 1, 1)]
+    return _mbconv_net([(t, 3, c, n, s) for t, c, n, s in plan], nn.ReLU6, se=False)
+
+
+def efficientnet_b0() -> nn.Sequential:
+    """EfficientNet-B0 (Tan & Le, 2019, табл. 1): MBConv с SE и SiLU (Swish), ядра 3×3 и 5×5."""
+    plan = [(1, 3, 16, 1, 1), (6, 3, 24, 2, 2), (6, 5, 40, 2, 2), (6, 3, 80, 3, 2), (6, 5, 112, 3, 1),
+            (6, 5, 192, 4, 2), (6, 3, 320, 1, 1)]
+    return _mbconv_net(plan, nn.SiLU, se=True)
+
+
+# Имя, конструктор, размер входа, цифры статьи (параметры, MAC) и их источник.
+ZOO = [
+    ("LeNet-5", lenet5, 32, "60 тыс.", "—", "LeCun et al., 1998"),
+    ("AlexNet", alexnet, 227, "60 млн", "—", "Krizhevsky et al., 2012"),
+    ("VGG-16", VGG16, 224, "138 млн", "—", "Simonyan & Zisserman, 2014"),
+    ("VGG-19", lambda: VGG16(cfg=CFG["E"]), 224, "144 млн", "19.6", "Simonyan & Zisserman, 2014; He et al., 2016"),
+    ("GoogLeNet", googlenet, 224, "—", "1.5", "Szegedy et al., 2015"),
+    ("ResNet-18", lambda: resnet(BasicBlock, [2, 2, 2, 2]), 224, "—", "1.8", "He et al., 2016"),
+    ("ResNet-50", lambda: resnet(Bottleneck, [3, 4, 6, 3]), 224, "—", "3.8", "He et al., 2016"),
+    ("DenseNet-121", densenet121, 224, "—", "—", "Huang et al., 2017"),
+    ("MobileNetV1", mobilenet_v1, 224, "4.2 млн", "0.569", "Howard et al., 2017"),
+    ("MobileNetV2", mobilenet_v2, 224, "3.4 млн", "0.3", "Sandler et al., 2018"),
+    ("EfficientNet-B0", efficientnet_b0, 224, "5.3 млн", "0.39", "Tan & Le, 2019"),
+]
+
+
+def build(name: str) -> nn.Module:
+    """Модель из ``ZOO`` по имени на мета-устройстве (только формы, без памяти под веса)."""
+    with torch.device("meta"):
+        return next(b for n, b, *_ in ZOO if n == name)()
+
+
+def architecture_table() -> str:
+    """Таблица Markdown: параметры и умножения-сложения — наш подсчёт и цифры из статей."""
+    rows = ["| Сеть | Вход | Параметры (наш подсчёт) | (статья) | MAC, млрд (наш) | (статья) | Источник цифр |",
+            "|---|---|---:|---:|---:|---:|---|"]
+    for name, _, size, p_paper, m_paper, src in ZOO:
+        model = build(name)
+        p, m = count_parameters(model), count_macs(model, size, channels=1 if size == 32 else 3)
+        count = f"{p:,}".replace(",", " ")
+        rows.append(f"| {name} | {size}×{size} | {count} | {p_paper} | {m / 1e9:.3g} | {m_paper} | {src} |")
+    return "\n".join(rows)
+
+
+# --8<-- [start:grad-norms]
+def block_grad_norms(residual: bool, bn: bool = True, depth: int = 24, width: int = 16,
+                     seed: int = 0) -> np.ndarray:
+    """‖∂L/∂W‖ первой свёртки каждого блока глубокой сети при инициализации (PyTorch по умолчанию).
+
+    Блок F = conv3×3 → [BN] → ReLU → conv3×3 → [BN]; простая сеть: h ← ReLU(F(h)),
+    остаточная: h ← ReLU(h + F(h)). Данные — случайные картинки 8×8 и метки из 10 классов.
+    """
+    torch.manual_seed(seed)
+    norm = (lambda: nn.BatchNorm2d(width)) if bn else nn.Identity
+    blocks = [nn.Sequential(nn.Conv2d(width, width, 3, padding=1), norm(), nn.ReLU(),
+                            nn.Conv2d(width, width, 3, padding=1), norm()) for _ in range(depth)]
+    stem, head = nn.Conv2d(3, width, 3, padding=1), nn.Linear(width, 10)
+    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 10, (16,))
+    h = stem(x)
+    for f in blocks:
+        h = torch.relu(h + f(h)) if residual else torch.relu(f(h))
+    nn.functional.cross_entropy(head(h.mean(dim=(2, 3))), y).backward()
+    return np.array([f[0].weight.grad.norm().item() for f in blocks])
+# --8<-- [end:grad-norms]
+
+
+GRAD_SETUPS = [(False, True, "простая + BN"), (True, True, "остаточная + BN"),
+               (False, False, "простая без BN"), (True, False, "остаточная без BN")]
+
+
+def grad_norms_figure(depth: int = 24) -> go.Figure:
+    """Норма градиента по блокам: простая сеть против остаточной (лог. шкала)."""
+    fig = new_figure(f"Норма градиента первой свёртки блока, сеть из {depth} блоков",
+                     "номер блока (1 — у входа)", "‖∂L/∂W‖ (лог. шкала)")
+    for residual, bn, name in GRAD_SETUPS:
+        g = block_grad_norms(residual, bn, depth)
+        fig.add_scatter(x=list(range(1, depth + 1)), y=[float(f"{v:.3g}") for v in g],
+                        mode="lines+markers", name=name)
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def grad_norms_table(depth: int = 24) -> str:
+    """Таблица Markdown: норма градиента у входа, у выхода и их отношение для четырёх сетей."""
+    rows = ["| Сеть | блок 1 | блок " + str(depth) + " | отношение |", "|---|---:|---:|---:|"]
+    for residual, bn, name in GRAD_SETUPS:
+        g = block_grad_norms(residual, bn, depth)
+        rows.append(f"| {name} | {g[0]:.1e} | {g[-1]:.1e} | {g[0] / g[-1]:.1e} |")
+    return "\n".join(rows)
