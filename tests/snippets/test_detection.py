@@ -1,0 +1,170 @@
+"""IoU, NMS, AP/mAP и focal loss. torchvision недоступен: NMS сверяем с переборной реализацией
+и разобранными вручную случаями, mAP — с официальным pycocotools."""
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from snippets.detection import (COCO_THRESHOLDS, average_precision, box_iou, focal_loss,
+                                focal_loss_figure, match, mean_ap, nms, pr_curve, pr_figure,
+                                synthetic_detections)
+
+
+def random_boxes(rng, n, size=50.0):
+    xy = rng.uniform(0, size, (n, 2))
+    return np.hstack([xy, xy + rng.uniform(1, size / 2, (n, 2))])
+
+
+def iou_scalar(a, b):
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def test_iou_against_scalar_formula_and_pixel_count():
+    rng = np.random.default_rng(0)
+    a, b = random_boxes(rng, 7), random_boxes(rng, 5)
+    ours = box_iou(a, b)
+    ref = np.array([[iou_scalar(x, y) for y in b] for x in a])
+    np.testing.assert_allclose(ours, ref, rtol=1e-12)
+    np.testing.assert_allclose(ours, box_iou(b, a).T)
+    # целочисленные рамки: IoU = пересечение/объединение множеств пикселей
+    ia, ib = np.array([[2, 3, 9, 8]]), np.array([[5, 1, 12, 6]])
+    grid = np.zeros((2, 15, 15), bool)
+    grid[0, 3:8, 2:9], grid[1, 1:6, 5:12] = True, True
+    assert box_iou(ia, ib)[0, 0] == (grid[0] & grid[1]).sum() / (grid[0] | grid[1]).sum()
+
+
+def nms_bruteforce(boxes, scores, thr):
+    """Определение: рамка остаётся, если её IoU с каждой оставленной более уверенной ≤ thr."""
+    order = sorted(range(len(boxes)), key=lambda i: -scores[i])
+    kept = []
+    for i in order:
+        if all(iou_scalar(boxes[i], boxes[j]) <= thr for j in kept):
+            kept.append(i)
+    return kept
+
+
+@pytest.mark.parametrize("seed,thr", [(0, 0.3), (1, 0.5), (2, 0.7), (3, 0.0), (4, 1.0)])
+def test_nms_matches_bruteforce(seed, thr):
+    rng = np.random.default_rng(seed)
+    boxes, scores = random_boxes(rng, 60, size=30.0), rng.random(60)
+    assert nms(boxes, scores, thr).tolist() == nms_bruteforce(boxes, scores, thr)
+
+
+def test_nms_hand_checked_cases():
+    # A подавляет B (IoU 0,68); C пересекается только с B (IoU 0,68), поэтому C остаётся
+    a, b, c = [0, 0, 10, 10], [2, 0, 12, 10], [4, 0, 14, 10]
+    boxes, scores = np.array([a, b, c], float), np.array([0.9, 0.8, 0.7])
+    assert round(box_iou(boxes[:1], boxes[1:2])[0, 0], 2) == 0.67
+    assert round(box_iou(boxes[:1], boxes[2:])[0, 0], 2) == 0.43
+    assert nms(boxes, scores, 0.5).tolist() == [0, 2]
+    assert nms(boxes, scores, 0.7).tolist() == [0, 1, 2]
+    assert nms(boxes, scores, 0.4).tolist() == [0]        # 0,43 > 0,4: C тоже подавлена
+    # одинаковые рамки: остаётся самая уверенная; порядок ответа — по убыванию score
+    same = np.array([[0, 0, 5, 5]] * 3, float)
+    assert nms(same, np.array([0.2, 0.9, 0.5]), 0.99).tolist() == [1]
+    assert nms(np.array([[0, 0, 1, 1], [5, 5, 6, 6]], float), np.array([0.1, 0.8])).tolist() == [1, 0]
+
+
+def voc_devkit_ap(rec, prec, use_07_metric=False):
+    """Эталон: функция voc_ap из devkit PASCAL VOC (в переписывании py-faster-rcnn)."""
+    if use_07_metric:
+        ap = 0.0
+        for t in np.arange(0.0, 1.1, 0.1):
+            p = 0 if np.sum(rec >= t) == 0 else np.max(prec[rec >= t])
+            ap += p / 11.0
+        return ap
+    mrec, mpre = np.concatenate(([0.0], rec, [1.0])), np.concatenate(([0.0], prec, [0.0]))
+    for i in range(mpre.size - 1, 0, -1):
+        mpre[i - 1] = max(mpre[i - 1], mpre[i])
+    i = np.where(mrec[1:] != mrec[:-1])[0]
+    return np.sum((mrec[i + 1] - mrec[i]) * mpre[i + 1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ap_matches_voc_devkit(seed):
+    rng = np.random.default_rng(seed)
+    tp, scores, n_gt = (rng.random(40) < 0.6).astype(float), rng.random(40), 30
+    rec, prec = pr_curve(tp, scores, n_gt)
+    assert average_precision(rec, prec, "all") == pytest.approx(voc_devkit_ap(rec, prec))
+    assert average_precision(rec, prec, "voc11") == pytest.approx(voc_devkit_ap(rec, prec, True))
+
+
+def test_ap_hand_checked():
+    # 3 объекта; детекции по убыванию score: TP, FP, TP, TP ⇒ огибающая 1, 3/4, 3/4
+    rec, prec = pr_curve(np.array([1.0, 0, 1, 1]), np.array([0.9, 0.8, 0.7, 0.6]), 3)
+    np.testing.assert_allclose(rec, [1 / 3, 1 / 3, 2 / 3, 1])
+    np.testing.assert_allclose(prec, [1, 0.5, 2 / 3, 0.75])
+    assert average_precision(rec, prec) == pytest.approx(1 / 3 + 2 / 3 * 0.75)
+    assert average_precision(np.array([1.0]), np.array([1.0]), "coco101") == 1.0
+
+
+def test_match_rules_differ_when_best_box_is_taken():
+    gt = np.array([[0, 0, 10, 10], [6, 0, 16, 10]], float)
+    pred = np.array([[0, 0, 10, 10], [1, 0, 11, 10]], float)    # второе лучше всего совпадает с первым gt
+    scores = np.array([0.9, 0.8])
+    assert match(pred, scores, gt, 0.3, "coco").tolist() == [1, 1]
+    assert match(pred, scores, gt, 0.3, "voc").tolist() == [1, 0]
+
+
+def to_coco(dets, gts):
+    images = [{"id": i + 1, "width": 100, "height": 100} for i in range(len(gts))]
+    anns, res, k = [], [], 1
+    for i, ((gb, gl), (db, ds, dl)) in enumerate(zip(gts, dets)):
+        for b, c in zip(gb, gl):
+            w, h = b[2] - b[0], b[3] - b[1]
+            anns.append({"id": k, "image_id": i + 1, "category_id": int(c) + 1, "iscrowd": 0,
+                         "bbox": [float(b[0]), float(b[1]), float(w), float(h)], "area": float(w * h)})
+            k += 1
+        for b, s, c in zip(db, ds, dl):
+            res.append({"image_id": i + 1, "category_id": int(c) + 1, "score": float(s),
+                        "bbox": [float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1])]})
+    cats = [{"id": c, "name": str(c)} for c in (1, 2)]
+    return {"images": images, "annotations": anns, "categories": cats}, res
+
+
+def test_map_matches_pycocotools():
+    coco_mod = pytest.importorskip("pycocotools.coco")
+    cocoeval = pytest.importorskip("pycocotools.cocoeval")
+    dets, gts = synthetic_detections(n_images=30, seed=3)
+    gt_json, res = to_coco(dets, gts)
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = coco_mod.COCO()
+        gt.dataset = gt_json
+        gt.createIndex()
+        ev = cocoeval.COCOeval(gt, gt.loadRes(res), "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    assert mean_ap(dets, gts, COCO_THRESHOLDS, "coco101") == pytest.approx(ev.stats[0], abs=1e-9)
+    assert mean_ap(dets, gts, np.array([0.5]), "coco101") == pytest.approx(ev.stats[1], abs=1e-9)
+    assert mean_ap(dets, gts, np.array([0.75]), "coco101") == pytest.approx(ev.stats[2], abs=1e-9)
+
+
+def test_perfect_detector_has_map_one():
+    _, gts = synthetic_detections(n_images=10, seed=1)
+    dets = [(gb, np.linspace(1, 0.5, len(gb)), gl) for gb, gl in gts]
+    assert mean_ap(dets, gts, COCO_THRESHOLDS, "coco101") == 1.0
+    assert mean_ap(dets, gts) == 1.0
+
+
+def test_focal_loss_formula():
+    torch.manual_seed(0)
+    x, y = torch.randn(50), (torch.rand(50) > 0.7).float()
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none")
+    torch.testing.assert_close(focal_loss(x, y, alpha=0.5, gamma=0.0), 0.5 * bce)
+    p = torch.sigmoid(x)
+    p_t = torch.where(y == 1, p, 1 - p)
+    a_t = torch.where(y == 1, 0.25, 0.75)
+    torch.testing.assert_close(focal_loss(x, y), -a_t * (1 - p_t) ** 2 * torch.log(p_t))
+
+
+def test_figures():
+    fig = pr_figure()
+    assert len(fig.data) == 6 and "AP = " in fig.data[1].name
+    assert len(focal_loss_figure().data) == 5
