@@ -101,3 +101,18 @@ def test_cached_output_is_reused_and_matches(tmp_path):
     assert "42" in html1 and html1 == html2
     from hooks.cache import CACHE_DIR
     assert any("42" in p.read_text() for p in CACHE_DIR.glob("*.json")), "вывод не попал в кэш"
+
+
+def test_link_to_a_missing_anchor_fails_the_build_and_names_the_file(tmp_path):
+    pages = {"index.md": "# Главная\n\n[туда](other.md#nope)\n", "other.md": "# Другая\n\n## Есть\n"}
+    result = mini_site(tmp_path, pages)
+    assert result.returncode != 0
+    assert "index.md" in result.stderr and "#nope" in result.stderr
+
+
+def test_glossary_entries_and_tooltips():
+    from hooks.glossary import entries, glossary_table
+
+    terms = dict(entries())
+    assert len(terms) >= 50 and all("(" in v for v in terms.values()), "у каждого термина есть английское"
+    assert "| **BN** | пакетная нормализация (batch normalization) |" in glossary_table()

@@ -123,3 +123,8 @@ def test_trace_types_are_in_the_bundle(site):
     assert not extra, f"трассы не из сборки cartesian (нужна другая сборка plotly.js): {extra}"
     size = (site["dir"] / "assets" / "js" / "plotly.min.js").stat().st_size
     assert size < 2_000_000, f"plotly.min.js весит {size} байт: отдаётся полная сборка?"
+
+
+def test_abbreviations_have_tooltips(site):
+    html = (site["dir"] / "tickets" / "01-backprop" / "index.html").read_text(encoding="utf-8")
+    assert '<abbr title="выпрямленная линейная функция (rectified linear unit)">ReLU</abbr>' in html
