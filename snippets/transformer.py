@@ -1,0 +1,183 @@
+"""Блок трансформера (Post-LN и Pre-LN), маленькая decoder-only модель (GPT) и её обучение
+на игрушечной задаче с интерактивной картой внимания.
+
+Vaswani et al. (2017) — Post-LN; Xiong et al. (2020) — Pre-LN; Radford et al. (2018, 2019) — GPT.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import plotly.graph_objects as go
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from snippets._plotting import new_figure
+from snippets.attention import MultiHeadAttention, causal_mask
+
+Tensor = torch.Tensor
+
+
+# --8<-- [start:block]
+class TransformerBlock(nn.Module):
+    """Блок с остаточными связями вокруг self-attention и FFN.
+
+    Post-LN (Vaswani et al., 2017): x ← LN(x + Attn(x)), x ← LN(x + FFN(x)).
+    Pre-LN (Xiong et al., 2020; GPT-2): x ← x + Attn(LN(x)), x ← x + FFN(LN(x)).
+    FFN(x) = GELU(x W₁ + b₁) W₂ + b₂, по умолчанию d_ff = 4·d_model.
+
+    >>> block = TransformerBlock(d_model=16, n_heads=4)
+    >>> sum(p.numel() for p in block.parameters())   # 12·d² + 13·d
+    3280
+    """
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int | None = None, pre_ln: bool = True):
+        super().__init__()
+        d_ff = d_ff or 4 * d_model
+        self.pre_ln = pre_ln
+        self.attn = MultiHeadAttention(d_model, n_heads)
+        self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.ffn = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if self.pre_ln:
+            a, weights = self.attn(self.ln1(x), mask=mask)
+            x = x + a                                  # остаточный путь не нормируется
+            x = x + self.ffn(self.ln2(x))
+        else:
+            a, weights = self.attn(x, mask=mask)
+            x = self.ln1(x + a)                        # LN стоит на остаточном пути
+            x = self.ln2(x + self.ffn(x))
+        return x, weights
+# --8<-- [end:block]
+
+
+# --8<-- [start:gpt]
+class TinyGPT(nn.Module):
+    """Decoder-only трансформер: эмбеддинги токенов + выученные позиции, блоки с причинной маской,
+    финальный LN и выходной слой, связанный с матрицей эмбеддингов (как в GPT-2).
+
+    logits[b, t] — распределение следующего токена по префиксу idx[b, :t+1].
+
+    >>> model = TinyGPT(vocab_size=11, d_model=32, n_heads=4, n_layers=2, max_len=16)
+    >>> logits, attn = model(torch.zeros(3, 10, dtype=torch.long))
+    >>> tuple(logits.shape), len(attn), tuple(attn[0].shape)
+    ((3, 10, 11), 2, (3, 4, 10, 10))
+    """
+
+    def __init__(self, vocab_size: int, d_model: int = 32, n_heads: int = 4, n_layers: int = 2,
+                 max_len: int = 64, pre_ln: bool = True, seed: int = 0):
+        super().__init__()
+        with torch.random.fork_rng():                  # детерминированно, не трогая общий ГСЧ
+            torch.manual_seed(seed)
+            self.tok = nn.Embedding(vocab_size, d_model)
+            self.pos = nn.Embedding(max_len, d_model)
+            self.blocks = nn.ModuleList(TransformerBlock(d_model, n_heads, pre_ln=pre_ln)
+                                        for _ in range(n_layers))
+            self.ln_f = nn.LayerNorm(d_model) if pre_ln else nn.Identity()
+            self.head = nn.Linear(d_model, vocab_size, bias=False)
+            self.head.weight = self.tok.weight         # связанные веса (weight tying)
+            for m in self.modules():                   # инициализация GPT-2: N(0; 0,02²)
+                if isinstance(m, (nn.Linear, nn.Embedding)):
+                    nn.init.normal_(m.weight, std=0.02)
+                if isinstance(m, nn.Linear) and m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, idx: Tensor) -> tuple[Tensor, list[Tensor]]:
+        n = idx.shape[1]
+        x = self.tok(idx) + self.pos(torch.arange(n))
+        mask, maps = causal_mask(n), []
+        for block in self.blocks:
+            x, weights = block(x, mask)
+            maps.append(weights)
+        return self.head(self.ln_f(x)), maps
+# --8<-- [end:gpt]
+
+
+def gpt_param_count(n_layers: int, d_model: int, vocab_size: int, n_ctx: int) -> int:
+    """Параметры GPT-2-подобной модели: L·(12d² + 13d) + (V + n_ctx)·d + 2d (финальный LN),
+    выходной слой связан с эмбеддингами.
+
+    >>> gpt_param_count(12, 768, 50_257, 1024)        # GPT-2 small
+    124439808
+    """
+    d = d_model
+    return n_layers * (12 * d * d + 13 * d) + (vocab_size + n_ctx) * d + 2 * d
+
+
+# --8<-- [start:task]
+SEP = 10  # токены 0…9 — цифры, 10 — разделитель
+
+
+def reversal_batch(batch: int, length: int = 8, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Задача «разверни последовательность»: x₁…x_L SEP x_L…x₁. Вход — всё без последнего
+    токена, цель — сдвиг на один; цель −100 (игнорируется) там, где ответ не определён.
+
+    >>> x, y = reversal_batch(1, length=3, seed=0)
+    >>> x.tolist(), y.tolist()
+    ([[4, 9, 3, 10, 3, 9]], [[-100, -100, -100, 3, 9, 4]])
+    """
+    g = torch.Generator().manual_seed(seed)
+    digits = torch.randint(0, 10, (batch, length), generator=g)
+    seq = torch.cat([digits, torch.full((batch, 1), SEP), digits.flip(1)], dim=1)
+    x, y = seq[:, :-1], seq[:, 1:].clone()
+    y[:, :length] = -100                            # учим и проверяем только развёрнутую часть
+    return x, y
+
+
+@functools.lru_cache(maxsize=4)
+def train_reversal(steps: int = 100, length: int = 8, seed: int = 0) -> tuple[TinyGPT, list[float]]:
+    """Обучает TinyGPT (2 слоя × 4 головы, d = 32) AdamW-ом; возвращает модель и кривую потерь."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                        # крошечные матрицы: потоки только мешают
+    try:
+        model = TinyGPT(vocab_size=11, d_model=32, n_heads=4, n_layers=2, max_len=2 * length,
+                        seed=seed)
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
+        losses = []
+        for step in range(steps):
+            x, y = reversal_batch(64, length, seed=seed * 100_000 + step)
+            logits, _ = model(x)
+            loss = F.cross_entropy(logits.reshape(-1, 11), y.reshape(-1), ignore_index=-100)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    finally:
+        torch.set_num_threads(threads)
+    return model.eval(), losses
+# --8<-- [end:task]
+
+
+@torch.no_grad()
+def reversal_accuracy(model: TinyGPT, length: int = 8, seed: int = 12_345) -> float:
+    """Доля верно развёрнутых цифр при жадном предсказании на новых примерах (teacher forcing)."""
+    x, y = reversal_batch(512, length, seed=seed)
+    pred = model(x)[0].argmax(-1)
+    keep = y != -100
+    return float((pred[keep] == y[keep]).float().mean())
+
+
+@torch.no_grad()
+def attention_map_figure(model: TinyGPT, length: int = 8, seed: int = 7) -> go.Figure:
+    """Интерактивная карта внимания: выпадающий список выбирает слой и голову."""
+    x, _ = reversal_batch(1, length, seed=seed)
+    _, maps = model(x)
+    labels = [f"{i}:{'SEP' if t == SEP else t}" for i, t in enumerate(x[0].tolist())]
+    fig = new_figure("", "ключ j (на кого смотрим)", "запрос i (кто смотрит)")
+    names = []
+    for layer, weights in enumerate(maps, start=1):
+        for head in range(weights.shape[1]):
+            names.append(f"слой {layer}, голова {head + 1}")
+            fig.add_heatmap(z=weights[0, head].numpy().round(3), x=labels, y=labels,
+                            colorscale="Viridis", zmin=0, zmax=1, visible=not names[:-1],
+                            hovertemplate="запрос %{y} → ключ %{x}: %{z}<extra></extra>")
+    title = "Внимание обученной модели: {}"
+    buttons = [dict(label=name, method="update",
+                    args=[{"visible": [j == i for j in range(len(names))]},
+                          {"title.text": title.format(name)}]) for i, name in enumerate(names)]
+    fig.update_layout(title_text=title.format(names[0]), height=520,
+                      updatemenus=[dict(buttons=buttons, x=1.0, xanchor="right", y=1.13)])
+    fig.update_yaxes(autorange="reversed")
+    return fig

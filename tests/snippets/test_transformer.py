@@ -1,0 +1,95 @@
+"""Блок трансформера против nn.TransformerEncoderLayer, причинность GPT, обучение на развороте."""
+
+import pytest
+import torch
+from torch import nn
+
+from snippets._plotting import trace_types
+from snippets.attention import causal_mask
+from snippets.transformer import (TinyGPT, TransformerBlock, attention_map_figure, gpt_param_count,
+                                  reversal_accuracy, reversal_batch, train_reversal)
+
+
+def copy_into_torch_layer(ours: TransformerBlock, ref: nn.TransformerEncoderLayer) -> None:
+    a = ours.attn
+    with torch.no_grad():
+        ref.self_attn.in_proj_weight.copy_(torch.cat([a.w_q.weight, a.w_k.weight, a.w_v.weight]))
+        ref.self_attn.in_proj_bias.copy_(torch.cat([a.w_q.bias, a.w_k.bias, a.w_v.bias]))
+        ref.self_attn.out_proj.load_state_dict(a.w_o.state_dict())
+        ref.linear1.load_state_dict(ours.ffn[0].state_dict())
+        ref.linear2.load_state_dict(ours.ffn[2].state_dict())
+        ref.norm1.load_state_dict(ours.ln1.state_dict())
+        ref.norm2.load_state_dict(ours.ln2.state_dict())
+
+
+@pytest.mark.parametrize("pre_ln", [False, True])
+@pytest.mark.parametrize("causal", [False, True])
+def test_block_matches_transformer_encoder_layer(pre_ln, causal):
+    torch.manual_seed(0)
+    d, h = 16, 4
+    ours = TransformerBlock(d, h, d_ff=40, pre_ln=pre_ln).double()
+    with torch.no_grad():  # неединичные параметры LN, чтобы проверить и их
+        for ln in (ours.ln1, ours.ln2):
+            ln.weight.normal_()
+            ln.bias.normal_()
+    ref = nn.TransformerEncoderLayer(d, h, dim_feedforward=40, dropout=0.0, activation="gelu",
+                                     batch_first=True, norm_first=pre_ln).double()
+    copy_into_torch_layer(ours, ref)
+    x = torch.randn(2, 9, d, dtype=torch.float64)
+    mask = causal_mask(9) if causal else None
+    out, _ = ours(x, mask)
+    ref_out = ref(x, src_mask=None if mask is None else ~mask)   # у PyTorch True — запрещено
+    torch.testing.assert_close(out, ref_out)
+
+
+def test_param_count_formula_matches_module():
+    model = TinyGPT(vocab_size=37, d_model=24, n_heads=3, n_layers=3, max_len=20)
+    assert sum(p.numel() for p in model.parameters()) == gpt_param_count(3, 24, 37, 20)
+
+
+def test_gpt_is_causal():
+    model = TinyGPT(vocab_size=11, d_model=16, n_heads=2, n_layers=2, max_len=12)
+    idx = torch.randint(0, 11, (1, 12), generator=torch.Generator().manual_seed(0))
+    idx2 = idx.clone()
+    idx2[0, 8:] = (idx2[0, 8:] + 1) % 11
+    logits, maps = model(idx)
+    logits2, _ = model(idx2)
+    torch.testing.assert_close(logits[:, :8], logits2[:, :8])
+    assert not torch.allclose(logits[:, 8:], logits2[:, 8:])
+    assert all(torch.all(w.triu(1) == 0) for w in maps)
+
+
+def test_reversal_batch_is_a_reversal():
+    x, y = reversal_batch(5, length=6, seed=3)
+    seq = torch.cat([x, y[:, -1:]], dim=1)
+    assert torch.all(seq[:, 6] == 10)
+    torch.testing.assert_close(seq[:, 7:], seq[:, :6].flip(1))
+    assert torch.all(y[:, :6] == -100)
+
+
+def test_training_learns_the_reversal():
+    model, losses = train_reversal()
+    assert losses[-1] < 0.2 * losses[0]
+    assert reversal_accuracy(model) > 0.95
+    untrained = TinyGPT(vocab_size=11, d_model=32, n_heads=4, n_layers=2, max_len=16)
+    assert reversal_accuracy(untrained) < 0.3
+
+
+def test_first_layer_attends_to_the_mirror_position():
+    model, _ = train_reversal()
+    x, _ = reversal_batch(64, 8, seed=99)
+    with torch.no_grad():
+        _, maps = model(x)
+    w = maps[0].mean(dim=(0, 1))                     # слой 1, среднее по примерам и головам
+    mirror = torch.stack([w[i, 15 - i] for i in range(8, 16)])  # x_{2L−1−i}: цифра, которую копируем
+    assert mirror.mean() > 0.6
+
+
+def test_attention_map_figure_has_a_menu_over_layers_and_heads():
+    model, _ = train_reversal()
+    fig = attention_map_figure(model)
+    assert trace_types(fig) == {"heatmap"} and len(fig.data) == 8
+    assert [t.visible for t in fig.data].count(True) == 1
+    buttons = fig.layout.updatemenus[0].buttons
+    assert len(buttons) == 8 and buttons[5].args[0]["visible"][5] is True
+    assert len(fig.to_json()) < 150_000
