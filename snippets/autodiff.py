@@ -1,0 +1,221 @@
+"""Автоматическое дифференцирование с нуля: обратный режим (Value), прямой режим (Dual), рисунок графа."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import plotly.graph_objects as go
+
+from snippets._plotting import new_figure
+
+
+# --8<-- [start:value]
+class _Arith:
+    """Остальная арифметика через +, * и ** (общая для Value и Dual)."""
+
+    @classmethod
+    def lift(cls, x):
+        return x if isinstance(x, cls) else cls(x)
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, o):
+        return self + (-self.lift(o))
+
+    def __truediv__(self, o):
+        return self * self.lift(o) ** -1.0
+
+    def __radd__(self, o):
+        return self + o
+
+    def __rmul__(self, o):
+        return self * o
+
+    def __rsub__(self, o):
+        return self.lift(o) - self
+
+    def __rtruediv__(self, o):
+        return self.lift(o) / self
+
+
+class Value(_Arith):
+    """Скаляр — вершина вычислительного графа; обратный режим (reverse mode, VJP).
+
+    Каждая операция запоминает родителей и локальные производные ∂out/∂parent.
+    ``backward`` обходит граф в обратном топологическом порядке и накапливает
+    ``grad += out.grad · ∂out/∂parent`` (вклады путей складываются).
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a          # c = ab + a
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad  # ∂c/∂a = b + 1, ∂c/∂b = a
+    (-4.0, -2.0, 2.0)
+    """
+
+    def __init__(self, data: float, parents: tuple = (), op: str = "", label: str = ""):
+        self.data, self.grad = float(data), 0.0
+        self.parents: tuple[tuple[Value, float], ...] = parents  # (родитель, ∂self/∂родитель)
+        self.op, self.label = op, label
+
+    def __add__(self, o):
+        o = self.lift(o)
+        return Value(self.data + o.data, ((self, 1.0), (o, 1.0)), "+")
+
+    def __mul__(self, o):
+        o = self.lift(o)
+        return Value(self.data * o.data, ((self, o.data), (o, self.data)), "*")
+
+    def __pow__(self, k: float):
+        return Value(self.data ** k, ((self, k * self.data ** (k - 1)),), f"^{k:g}")
+
+    def _unary(self, out: float, local: float, op: str) -> Value:
+        return Value(out, ((self, local),), op)
+
+    def exp(self):
+        return self._unary(math.exp(self.data), math.exp(self.data), "exp")
+
+    def log(self):
+        return self._unary(math.log(self.data), 1.0 / self.data, "log")
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return self._unary(t, 1.0 - t * t, "tanh")
+
+    def relu(self):
+        return self._unary(max(self.data, 0.0), float(self.data > 0), "relu")
+
+    def backward(self) -> None:
+        """∂self/∂v для всех v графа: затравка self.grad = 1, затем VJP в обратном топопорядке."""
+        self.grad = 1.0
+        for node in reversed(topo_order(self)):       # от выхода к листьям
+            for parent, local in node.parents:
+                parent.grad += node.grad * local       # цепное правило, += на ветвлениях
+
+    def __repr__(self) -> str:
+        return f"Value({self.data:.4g}, grad={self.grad:.4g})"
+
+
+def topo_order(root: Value) -> list[Value]:
+    """Топологическая сортировка (DFS, post-order): каждая вершина — после всех своих родителей.
+
+    >>> x = Value(1.0); y = x * x; z = y + x
+    >>> [v.op or "лист" for v in topo_order(z)]
+    ['лист', '*', '+']
+    """
+    order, seen = [], set()
+
+    def visit(v: Value) -> None:
+        if id(v) not in seen:
+            seen.add(id(v))
+            for parent, _ in v.parents:
+                visit(parent)
+            order.append(v)
+
+    visit(root)
+    return order
+# --8<-- [end:value]
+
+
+# --8<-- [start:dual]
+class Dual(_Arith):
+    """Дуальное число a + bε, ε² = 0: f(a + bε) = f(a) + f'(a)·b·ε — прямой режим (forward, JVP).
+
+    >>> y = Dual(2.0, 1.0) ** 3 + 1    # x³ + 1 и d/dx при x = 2
+    >>> y.val, y.eps
+    (9.0, 12.0)
+    """
+
+    def __init__(self, val: float, eps: float = 0.0):
+        self.val, self.eps = float(val), float(eps)
+
+    def __add__(self, o):
+        o = self.lift(o)
+        return Dual(self.val + o.val, self.eps + o.eps)
+
+    def __mul__(self, o):
+        o = self.lift(o)
+        return Dual(self.val * o.val, self.val * o.eps + self.eps * o.val)   # (a+bε)(c+dε)
+
+    def __pow__(self, k: float):
+        return Dual(self.val ** k, k * self.val ** (k - 1) * self.eps)
+
+    def _chain(self, f: float, df: float) -> Dual:      # f(a + bε) = f(a) + f'(a) b ε
+        return Dual(f, df * self.eps)
+
+    def exp(self):
+        return self._chain(math.exp(self.val), math.exp(self.val))
+
+    def log(self):
+        return self._chain(math.log(self.val), 1.0 / self.val)
+
+    def tanh(self):
+        t = math.tanh(self.val)
+        return self._chain(t, 1.0 - t * t)
+
+    def relu(self):
+        return self._chain(max(self.val, 0.0), float(self.val > 0))
+
+
+def jvp(f: Callable, x: Sequence[float], v: Sequence[float]) -> tuple[float, float]:
+    """(f(x), J(x)·v) за один прямой проход на дуальных числах.
+
+    >>> jvp(lambda a, b: a * b + a, [2.0, -3.0], [1.0, 0.0])   # ∂/∂a (ab + a) = b + 1
+    (-4.0, -2.0)
+    """
+    out = f(*(Dual(xi, vi) for xi, vi in zip(x, v)))
+    return out.val, out.eps
+# --8<-- [end:dual]
+
+
+# --8<-- [start:grad-modes]
+def grad_forward(f: Callable, x: Sequence[float]) -> tuple[list[float], int]:
+    """Градиент f: ℝⁿ → ℝ прямым режимом: n проходов, по одному на базисный вектор eᵢ."""
+    n = len(x)
+    grads = [jvp(f, x, [float(i == j) for j in range(n)])[1] for i in range(n)]
+    return grads, n
+
+
+def grad_reverse(f: Callable, x: Sequence[float]) -> tuple[list[float], int]:
+    """Градиент f: ℝⁿ → ℝ обратным режимом: один прямой проход + один обратный."""
+    xs = [Value(xi) for xi in x]
+    f(*xs).backward()
+    return [v.grad for v in xs], 1
+# --8<-- [end:grad-modes]
+
+
+def graph_figure(root: Value, title: str = "Вычислительный граф") -> go.Figure:
+    """Граф выражения: слева листья, справа выход; в вершине — операция, значение и градиент."""
+    order = topo_order(root)
+    depth: dict[int, int] = {}
+    for v in order:                                     # столбец = длиннейший путь от листа
+        depth[id(v)] = 1 + max((depth[id(p)] for p, _ in v.parents), default=-1)
+    rows: dict[int, int] = {}
+    pos = {}
+    for v in order:
+        d = depth[id(v)]
+        pos[id(v)] = (d, -rows.get(d, 0))
+        rows[d] = rows.get(d, 0) + 1
+    fig = new_figure(title, "", "")
+    for v in order:
+        for p, local in v.parents:
+            (x0, y0), (x1, y1) = pos[id(p)], pos[id(v)]
+            fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+                               showarrow=True, arrowhead=2, arrowsize=1.2, standoff=22,
+                               startstandoff=22, opacity=0.6)
+            fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=f"∂={local:.3g}",
+                               showarrow=False, font=dict(size=11), yshift=8)
+    text = [f"<b>{v.label or v.op or 'const'}</b><br>{v.data:.3g}<br>grad {v.grad:.3g}" for v in order]
+    fig.add_scatter(x=[pos[id(v)][0] for v in order], y=[pos[id(v)][1] for v in order],
+                    mode="markers+text", text=text, textposition="middle center",
+                    marker=dict(size=58, symbol="circle", opacity=0.25, line=dict(width=1.5)),
+                    hoverinfo="text", hovertext=[t.replace("<br>", " · ") for t in text],
+                    showlegend=False)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor=None)
+    fig.update_layout(height=340, margin=dict(l=20, r=20, t=50, b=20))
+    return fig
+
+
+__all__ = ["Value", "topo_order", "Dual", "jvp", "grad_forward", "grad_reverse", "graph_figure"]

@@ -1,0 +1,199 @@
+"""Как устроен autograd PyTorch: маленькие опыты, каждый показан на странице билета 3."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+# --8<-- [start:graph]
+def graph_lines(t: Tensor) -> list[str]:
+    """Граф, записанный при прямом проходе: обход от ``t.grad_fn`` по ``next_functions``.
+
+    ``AccumulateGrad`` — узел листа: он складывает пришедший градиент в ``.grad``.
+
+    >>> w = torch.ones(2, requires_grad=True)
+    >>> graph_lines((w * 3).sum())
+    ['SumBackward0', '  MulBackward0', '    AccumulateGrad (лист, форма (2,))']
+    """
+    lines: list[str] = []
+
+    def walk(fn, depth: int) -> None:
+        if fn is None:                        # вход без requires_grad: ребра нет
+            return
+        name = type(fn).__name__
+        if name == "AccumulateGrad":
+            name += f" (лист, форма {tuple(fn.variable.shape)})"
+        lines.append("  " * depth + name)
+        for nxt, _ in fn.next_functions:
+            walk(nxt, depth + 1)
+
+    walk(t.grad_fn, 0)
+    return lines
+
+
+def branchy(x: Tensor) -> Tensor:
+    """Define-by-run: граф зависит от данных — ветка выбирается обычным ``if`` Python."""
+    return x.sin().sum() if x.sum() > 0 else (x ** 2).sum()
+# --8<-- [end:graph]
+
+
+# --8<-- [start:version]
+def saved_tensor_version_error() -> str:
+    """Сохранённый для backward тензор изменён на месте: autograd замечает это по счётчику версий."""
+    x = torch.ones(3, requires_grad=True)
+    y = x.sigmoid()                  # SigmoidBackward0 сохраняет выход y: σ' = y(1 − y)
+    before = y._version
+    y.mul_(2)                        # in-place: версия y растёт, сохранённое значение испорчено
+    try:
+        y.sum().backward()
+    except RuntimeError as e:
+        return f"версия y: {before} -> {y._version}\nRuntimeError: {str(e).split('. Hint')[0]}"
+    return "ошибки нет"
+# --8<-- [end:version]
+
+
+# --8<-- [start:accumulate]
+def grad_accumulation() -> list[float]:
+    """``.grad`` листа накапливается (+=) между вызовами backward; обнуляем сами (zero_grad).
+
+    >>> grad_accumulation()   # d(3w)/dw = 3: после 1-го, после 2-го, после обнуления и 3-го
+    [3.0, 6.0, 3.0]
+    """
+    w = torch.tensor(1.0, requires_grad=True)
+    history = []
+    for zero_before in (False, False, True):
+        if zero_before:
+            w.grad = None                # так делает optimizer.zero_grad() по умолчанию
+        (3 * w).backward()
+        history.append(w.grad.item())
+    return history
+# --8<-- [end:accumulate]
+
+
+# --8<-- [start:retain]
+def backward_twice(retain_graph: bool) -> str:
+    """Второй backward по тому же графу: без ``retain_graph`` сохранённые тензоры уже освобождены."""
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x.exp()
+    y.backward(retain_graph=retain_graph)
+    try:
+        y.backward()
+    except RuntimeError as e:
+        return "RuntimeError: " + str(e).split(". ")[0]
+    return f"оба прохода прошли, x.grad = {x.grad.item():.4f} (= 2·e²)"
+# --8<-- [end:retain]
+
+
+# --8<-- [start:modes]
+def grad_modes() -> dict[str, object]:
+    """Что записывается в граф под ``no_grad`` и ``inference_mode``, что делает ``detach``."""
+    w = torch.ones(3, requires_grad=True)
+    with torch.no_grad():
+        a = w * 2                           # граф не пишется
+    with torch.inference_mode():
+        b = w * 2                           # и ещё не ведутся версии: тензор «inference»
+    d = w.detach()                          # та же память, но вне графа
+    try:
+        (w * b).sum().backward()            # mul сохраняет b для backward — запрещено
+        err = "ошибки нет"
+    except RuntimeError as e:
+        err = "RuntimeError: " + str(e).split(". ")[0]
+    return {"no_grad: a.requires_grad": a.requires_grad, "a.grad_fn": a.grad_fn,
+            "inference_mode: b.is_inference()": b.is_inference(),
+            "detach: та же память": d.data_ptr() == w.data_ptr(),
+            "detach: d.requires_grad": d.requires_grad, "b в графе": err}
+
+
+def stop_gradient(x: float) -> tuple[float, float]:
+    """d/dx [x · x] = 2x, а d/dx [x · detach(x)] = x: второй множитель — константа.
+
+    >>> stop_gradient(3.0)
+    (6.0, 3.0)
+    """
+    out = []
+    for stop in (False, True):
+        t = torch.tensor(x, requires_grad=True)
+        (t * (t.detach() if stop else t)).backward()
+        out.append(t.grad.item())
+    return out[0], out[1]
+# --8<-- [end:modes]
+
+
+# --8<-- [start:hooks]
+def hooks_demo() -> dict[str, list[float]]:
+    """Хук на тензоре видит (и может заменить) его градиент; ``retain_grad`` хранит его в ``.grad``."""
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    h = x * 10                                  # промежуточный тензор (не лист)
+    h.retain_grad()                             # иначе h.grad после backward — None
+    seen = []
+    h.register_hook(lambda g: seen.append(g.tolist()))                # только смотрим
+    x.register_hook(lambda g: g.clamp(-5.0, 5.0))                     # заменяем: отсечение
+    (h ** 2).sum().backward()                   # ∂/∂h = 2h, ∂/∂x = 20h
+    return {"градиент в хуке h": seen[0], "h.grad": h.grad.tolist(), "x.grad": x.grad.tolist()}
+# --8<-- [end:hooks]
+
+
+# --8<-- [start:function]
+class Exp(torch.autograd.Function):
+    """Своя операция: y = eˣ, в backward — VJP g·y по сохранённому выходу."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        y = x.exp()
+        ctx.save_for_backward(y)            # сохраняем то, что нужно обратному проходу
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_out * y                 # по одному градиенту на каждый вход forward
+
+
+class RoundSTE(torch.autograd.Function):
+    """Округление с «прямым» градиентом (straight-through estimator, Bengio et al., 2013)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        return x.round()                    # истинная производная почти всюду 0
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        return grad_out                     # делаем вид, что это тождественная функция
+# --8<-- [end:function]
+
+
+# --8<-- [start:higher]
+def second_derivative(x: float) -> tuple[float, float]:
+    """f = x³: f' = 3x², f'' = 6x через ``create_graph=True`` (граф самого градиента).
+
+    >>> second_derivative(2.0)
+    (12.0, 12.0)
+    """
+    t = torch.tensor(x, requires_grad=True)
+    (g,) = torch.autograd.grad(t ** 3, t, create_graph=True)   # g = 3t² — тоже узел графа
+    (h,) = torch.autograd.grad(g, t)
+    return g.item(), h.item()
+
+
+def hvp(f, x: Tensor, v: Tensor) -> Tensor:
+    """Произведение гессиана на вектор H·v = ∇(∇f · v) без построения H (Pearlmutter, 1994)."""
+    x = x.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(x), x, create_graph=True)
+    (hv,) = torch.autograd.grad(g @ v, x)
+    return hv
+# --8<-- [end:higher]
+
+
+# --8<-- [start:func]
+def per_sample_grads(w: Tensor, X: Tensor, y: Tensor) -> Tensor:
+    """Градиент потери по w для каждого примера отдельно: vmap(grad(·)) из ``torch.func``."""
+    def loss(w: Tensor, x: Tensor, t: Tensor) -> Tensor:
+        return (x @ w - t) ** 2
+    return torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0, 0))(w, X, y)
+# --8<-- [end:func]
+
+
+__all__ = ["graph_lines", "branchy", "saved_tensor_version_error", "grad_accumulation",
+           "backward_twice", "grad_modes", "stop_gradient", "hooks_demo", "Exp", "RoundSTE",
+           "second_derivative", "hvp", "per_sample_grads"]
