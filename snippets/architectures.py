@@ -62,17 +62,23 @@ class BasicBlock(nn.Module):
 class Bottleneck(BasicBlock):
     """Блок «бутылочное горлышко» ResNet-50/101/152: 1×1 (сжать до c) → 3×3 → 1×1 (расширить до 4c).
 
-    Шаг — в первой 1×1, как в статье (в torchvision «v1.5» он перенесён в 3×3).
+    Шаг — в первой 1×1, как в статье; ``stride_in_3x3 = True`` — вариант «v1.5» из torchvision.
     """
-    expansion = 4
+    expansion, stride_in_3x3 = 4, False
 
     def __init__(self, c_in: int, c: int, stride: int = 1):
         nn.Module.__init__(self)
-        self.f = nn.Sequential(cbr(c_in, c, 1, stride), cbr(c, c, 3),
+        s1, s3 = (1, stride) if self.stride_in_3x3 else (stride, 1)
+        self.f = nn.Sequential(cbr(c_in, c, 1, s1), cbr(c, c, 3, s3),
                                nn.Conv2d(c, 4 * c, 1, bias=False), nn.BatchNorm2d(4 * c))
         self.shortcut = nn.Identity() if stride == 1 and c_in == 4 * c else nn.Sequential(
             nn.Conv2d(c_in, 4 * c, 1, stride, bias=False), nn.BatchNorm2d(4 * c))
 # --8<-- [end:resnet-blocks]
+
+
+class BottleneckV15(Bottleneck):
+    """Bottleneck с шагом в свёртке 3×3 (torchvision, «ResNet v1.5»): параметры те же, MAC больше."""
+    stride_in_3x3 = True
 
 
 # --8<-- [start:resnet]
@@ -211,17 +217,17 @@ def efficientnet_b0() -> nn.Sequential:
 
 # Имя, конструктор, размер входа, цифры статьи (параметры, MAC) и их источник.
 ZOO = [
-    ("LeNet-5", lenet5, 32, "60 тыс.", "—", "LeCun et al., 1998"),
-    ("AlexNet", alexnet, 227, "60 млн", "—", "Krizhevsky et al., 2012"),
-    ("VGG-16", VGG16, 224, "138 млн", "—", "Simonyan & Zisserman, 2014"),
-    ("VGG-19", lambda: VGG16(cfg=CFG["E"]), 224, "144 млн", "19.6", "Simonyan & Zisserman, 2014; He et al., 2016"),
-    ("GoogLeNet", googlenet, 224, "—", "1.5", "Szegedy et al., 2015"),
-    ("ResNet-18", lambda: resnet(BasicBlock, [2, 2, 2, 2]), 224, "—", "1.8", "He et al., 2016"),
-    ("ResNet-50", lambda: resnet(Bottleneck, [3, 4, 6, 3]), 224, "—", "3.8", "He et al., 2016"),
-    ("DenseNet-121", densenet121, 224, "—", "—", "Huang et al., 2017"),
-    ("MobileNetV1", mobilenet_v1, 224, "4.2 млн", "0.569", "Howard et al., 2017"),
-    ("MobileNetV2", mobilenet_v2, 224, "3.4 млн", "0.3", "Sandler et al., 2018"),
-    ("EfficientNet-B0", efficientnet_b0, 224, "5.3 млн", "0.39", "Tan & Le, 2019"),
+    ("LeNet-5", lenet5, 32, "60 тыс.", "—", "LeCun, 1998"),
+    ("AlexNet", alexnet, 227, "60 млн", "—", "Krizhevsky, 2012"),
+    ("VGG-16", VGG16, 224, "138 млн", "—", "Simonyan, 2014"),
+    ("VGG-19", lambda: VGG16(cfg=CFG["E"]), 224, "144 млн", "19.6", "Simonyan, 2014; He, 2016"),
+    ("GoogLeNet", googlenet, 224, "—", "1.5", "Szegedy, 2015"),
+    ("ResNet-18", lambda: resnet(BasicBlock, [2, 2, 2, 2]), 224, "—", "1.8", "He, 2016"),
+    ("ResNet-50", lambda: resnet(Bottleneck, [3, 4, 6, 3]), 224, "—", "3.8", "He, 2016"),
+    ("DenseNet-121", densenet121, 224, "—", "—", "Huang, 2017"),
+    ("MobileNetV1", mobilenet_v1, 224, "4.2 млн", "0.569", "Howard, 2017"),
+    ("MobileNetV2", mobilenet_v2, 224, "3.4 млн", "0.3", "Sandler, 2018"),
+    ("EfficientNet-B0", efficientnet_b0, 224, "5.3 млн", "0.39", "Tan, 2019"),
 ]
 
 
@@ -233,13 +239,13 @@ def build(name: str) -> nn.Module:
 
 def architecture_table() -> str:
     """Таблица Markdown: параметры и умножения-сложения — наш подсчёт и цифры из статей."""
-    rows = ["| Сеть | Вход | Параметры (наш подсчёт) | (статья) | MAC, млрд (наш) | (статья) | Источник цифр |",
-            "|---|---|---:|---:|---:|---:|---|"]
+    rows = ["| Сеть | Параметры (наш подсчёт) | статья | MAC, млрд (наш) | статья | Статья |",
+            "|---|---:|---:|---:|---:|---|"]
     for name, _, size, p_paper, m_paper, src in ZOO:
         model = build(name)
         p, m = count_parameters(model), count_macs(model, size, channels=1 if size == 32 else 3)
         count = f"{p:,}".replace(",", " ")
-        rows.append(f"| {name} | {size}×{size} | {count} | {p_paper} | {m / 1e9:.3g} | {m_paper} | {src} |")
+        rows.append(f"| {name} | {count} | {p_paper} | {m / 1e9:.3g} | {m_paper} | {src} |")
     return "\n".join(rows)
 
 

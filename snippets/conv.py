@@ -130,8 +130,9 @@ def receptive_field_figure(depth: int = 13) -> go.Figure:
                     text=[vgg[i][0] for i in conv_idx], hovertemplate="%{text}: %{y}<extra></extra>")
     dil = receptive_field([(3, 1, 2 ** i) for i in range(depth)])
     fig.add_scatter(x=list(range(1, depth + 1)), y=dil, mode="lines+markers",
-                    name="3×3, дилатация 1, 2, 4, …: r = 2^{l+1} − 1")
+                    name="3×3, дилатация 1, 2, 4, …: r = 2^(l+1) − 1")
     fig.update_yaxes(type="log")
+    fig.update_layout(legend=dict(x=0.02, y=0.98, xanchor="left", yanchor="top"))
     return fig
 
 
@@ -143,11 +144,11 @@ def path_count_figure(max_layers: int = 6) -> go.Figure:
     for n in range(1, max_layers + 1):
         m = path_count_map(n)
         pad = (size - m.shape[0]) // 2
-        z = np.pad(m / m.max(), pad)
-        fig.add_heatmap(z=z.round(3), x=list(range(-max_layers, max_layers + 1)),
+        z = np.pad(m / m.max(), pad, constant_values=np.nan)   # вне поля — пусто
+        fig.add_heatmap(z=np.where(z > 0, z, np.nan).round(3), x=list(range(-max_layers, max_layers + 1)),
                         y=list(range(-max_layers, max_layers + 1)), colorscale="Viridis",
                         zmin=0, zmax=1, visible=(n == 1), name=f"{n} слоёв",
-                        colorbar=dict(title="доля от центра"))
+                        colorbar=dict(title="доля от центра"), hoverongaps=False)
     steps = [dict(method="update", label=str(n),
                   args=[{"visible": [i == n - 1 for i in range(max_layers)]},
                         {"title.text": title(n=n, r=2 * n + 1)}])

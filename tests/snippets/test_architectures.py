@@ -83,6 +83,6 @@ def test_residual_connections_keep_gradients_alive():
 
 def test_tables_and_figure():
     table = architecture_table()
-    assert "| ResNet-50 | 224×224 | 25 557 032 |" in table and table.count("\n") == len(ZOO) + 1
+    assert "| ResNet-50 | 25 557 032 | — | 3.86 | 3.8 |" in table and table.count("\n") == len(ZOO) + 1
     assert grad_norms_table().count("\n") == 5
     assert len(grad_norms_figure().data) == 4
