@@ -10,6 +10,15 @@ from snippets.transformer import (TinyGPT, TransformerBlock, attention_map_figur
                                   reversal_accuracy, reversal_batch, train_reversal)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Крошечные тензоры: второй поток на загруженной машине только замедляет."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def copy_into_torch_layer(ours: TransformerBlock, ref: nn.TransformerEncoderLayer) -> None:
     a = ours.attn
     with torch.no_grad():
