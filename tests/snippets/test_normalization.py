@@ -1,0 +1,153 @@
+"""Нормализации на NumPy против модулей torch.nn: прямой и обратный проход, running-статистики."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from snippets.normalization import (BatchNorm, group_norm, instance_norm, layer_norm, rms_norm,
+                                    standardize, standardize_backward, weight_norm,
+                                    weight_norm_backward)
+
+T = torch.from_numpy
+
+
+def _torch_bn(shape_c, ours: BatchNorm, dim: int) -> nn.Module:
+    bn = (nn.BatchNorm1d if dim in (2, 3) else nn.BatchNorm2d)(shape_c).double()
+    with torch.no_grad():
+        bn.weight.copy_(T(ours.gamma))
+        bn.bias.copy_(T(ours.beta))
+    return bn
+
+
+@pytest.mark.parametrize("shape", [(16, 5), (8, 4, 7), (4, 3, 5, 6)])
+def test_batchnorm_train_forward_backward_and_running_stats_match_torch(shape):
+    rng = np.random.default_rng(0)
+    c = shape[1]
+    ours = BatchNorm(c)
+    ours.gamma, ours.beta = rng.normal(size=c), rng.normal(size=c)
+    ref = _torch_bn(c, ours, len(shape))
+    ref.train()
+    for step in range(3):                                    # несколько шагов: скользящие средние
+        x = rng.normal(loc=2.0, scale=3.0, size=shape)
+        dy = rng.normal(size=shape)
+        y = ours.forward(x)
+        dx = ours.backward(dy)
+        xt = T(x).requires_grad_()
+        yt = ref(xt)
+        yt.backward(T(dy))
+        torch.testing.assert_close(T(y), yt.detach())
+        torch.testing.assert_close(T(dx), xt.grad)
+        torch.testing.assert_close(T(ours.dgamma), ref.weight.grad)
+        torch.testing.assert_close(T(ours.dbeta), ref.bias.grad)
+        torch.testing.assert_close(T(ours.running_mean), ref.running_mean)
+        torch.testing.assert_close(T(ours.running_var), ref.running_var)
+        ref.zero_grad()
+
+
+def test_batchnorm_eval_uses_running_stats_forward_and_backward():
+    rng = np.random.default_rng(1)
+    ours = BatchNorm(6)
+    ours.gamma, ours.beta = rng.normal(size=6), rng.normal(size=6)
+    ref = _torch_bn(6, ours, 2)
+    for _ in range(5):
+        x = rng.normal(loc=-1.0, scale=2.0, size=(32, 6))
+        ours.forward(x)
+        ref(T(x))
+    ours.training = False
+    ref.eval()
+    x = rng.normal(size=(3, 6))                       # маленький пакет: на инференсе это не важно
+    dy = rng.normal(size=(3, 6))
+    y = ours.forward(x)
+    dx = ours.backward(dy)
+    xt = T(x).requires_grad_()
+    yt = ref(xt)
+    yt.backward(T(dy))
+    torch.testing.assert_close(T(y), yt.detach())
+    torch.testing.assert_close(T(dx), xt.grad)
+    torch.testing.assert_close(T(ours.dgamma), ref.weight.grad)
+    # выход примера не зависит от остальных примеров пакета
+    torch.testing.assert_close(T(ours.forward(x[:1])), T(y[:1]))
+
+
+@pytest.mark.parametrize("shape,axes,torch_fn", [
+    ((6, 10), (1,), lambda x: F.layer_norm(x, x.shape[1:])),
+    ((4, 6, 5), (1, 2), lambda x: F.layer_norm(x, x.shape[1:])),
+    ((4, 6, 3, 3), (2, 3), lambda x: F.instance_norm(x)),
+    ((8, 5), (0,), lambda x: F.batch_norm(x, None, None, training=True)),
+])
+def test_standardize_backward_matches_autograd(shape, axes, torch_fn):
+    rng = np.random.default_rng(2)
+    x, g = rng.normal(size=shape), rng.normal(size=shape)
+    xhat, inv_std = standardize(x, axes)
+    xt = T(x).requires_grad_()
+    yt = torch_fn(xt)
+    yt.backward(T(g))
+    torch.testing.assert_close(T(xhat), yt.detach())
+    torch.testing.assert_close(T(standardize_backward(g, xhat, inv_std, axes)), xt.grad)
+
+
+@pytest.mark.parametrize("shape", [(5, 8), (3, 4, 8)])
+def test_layer_norm_matches_torch(shape):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape)
+    ref = nn.LayerNorm(8).double()
+    with torch.no_grad():
+        ref.weight.normal_()
+        ref.bias.normal_()
+    ours = layer_norm(x, ref.weight.detach().numpy(), ref.bias.detach().numpy())
+    torch.testing.assert_close(T(ours), ref(T(x)).detach())
+
+
+def test_layer_norm_over_last_two_dims_matches_torch():
+    rng = np.random.default_rng(4)
+    x, gamma, beta = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    ref = F.layer_norm(T(x), (4, 5), T(gamma), T(beta))
+    torch.testing.assert_close(T(layer_norm(x, gamma, beta)), ref)
+
+
+@pytest.mark.parametrize("module,shape", [(nn.InstanceNorm1d, (3, 4, 9)),
+                                          (nn.InstanceNorm2d, (3, 4, 5, 6))])
+def test_instance_norm_matches_torch(module, shape):
+    x = np.random.default_rng(5).normal(loc=3.0, size=shape)
+    torch.testing.assert_close(T(instance_norm(x)), module(shape[1]).double()(T(x)))
+
+
+@pytest.mark.parametrize("groups,shape", [(1, (2, 6, 4, 4)), (2, (2, 6, 4, 4)), (3, (3, 6, 7)),
+                                          (6, (2, 6, 4, 4))])
+def test_group_norm_matches_torch(groups, shape):
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=shape)
+    ref = nn.GroupNorm(groups, shape[1]).double()
+    with torch.no_grad():
+        ref.weight.normal_()
+        ref.bias.normal_()
+    ours = group_norm(x, groups, ref.weight.detach().numpy(), ref.bias.detach().numpy())
+    torch.testing.assert_close(T(ours), ref(T(x)).detach())
+
+
+@pytest.mark.parametrize("eps", [1e-6, 1e-2])
+def test_rms_norm_matches_torch(eps):
+    rng = np.random.default_rng(7)
+    x, g = rng.normal(loc=1.0, size=(4, 3, 16)), rng.normal(size=16)
+    ref = nn.RMSNorm(16, eps=eps).double()
+    with torch.no_grad():
+        ref.weight.copy_(T(g))
+    torch.testing.assert_close(T(rms_norm(x, g, eps)), ref(T(x)).detach())
+
+
+def test_weight_norm_forward_and_grads_match_torch_parametrization():
+    rng = np.random.default_rng(8)
+    d_in, d_out = 5, 3
+    lin = nn.utils.parametrizations.weight_norm(nn.Linear(d_in, d_out).double(), dim=0)
+    V = lin.parametrizations.weight.original1.detach().numpy().T   # torch: (out, in); у нас (in, out)
+    g = lin.parametrizations.weight.original0.detach().numpy().ravel()
+    torch.testing.assert_close(T(weight_norm(V, g)).T, lin.weight.detach())
+
+    X, G = rng.normal(size=(7, d_in)), rng.normal(size=(7, d_out))
+    lin(T(X)).backward(T(G))
+    dW = X.T @ G                                                   # ∂L/∂W для Y = XW + b
+    dg, dV = weight_norm_backward(dW, V, g)
+    torch.testing.assert_close(T(dg), lin.parametrizations.weight.original0.grad.ravel())
+    torch.testing.assert_close(T(dV).T, lin.parametrizations.weight.original1.grad)
