@@ -1,4 +1,4 @@
-"""Автоматическое дифференцирование с нуля: обратный режим (Value), прямой режим (Dual), рисунок графа."""
+"""Автодифференцирование с нуля: обратный режим (Value), прямой режим (Dual), рисунок графа."""
 
 from __future__ import annotations
 
@@ -206,7 +206,8 @@ def graph_figure(root: Value, title: str = "Вычислительный гра�
                                startstandoff=22, opacity=0.6)
             fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=f"∂={local:.3g}",
                                showarrow=False, font=dict(size=11), yshift=8)
-    text = [f"<b>{v.label or v.op or 'const'}</b><br>{v.data:.3g}<br>grad {v.grad:.3g}" for v in order]
+    text = [f"<b>{v.label or v.op or 'const'}</b><br>{v.data:.3g}<br>grad {v.grad:.3g}"
+            for v in order]
     fig.add_scatter(x=[pos[id(v)][0] for v in order], y=[pos[id(v)][1] for v in order],
                     mode="markers+text", text=text, textposition="middle center",
                     marker=dict(size=58, symbol="circle", opacity=0.25, line=dict(width=1.5)),

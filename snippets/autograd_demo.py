@@ -40,7 +40,7 @@ def branchy(x: Tensor) -> Tensor:
 
 # --8<-- [start:version]
 def saved_tensor_version_error() -> str:
-    """Сохранённый для backward тензор изменён на месте: autograd замечает это по счётчику версий."""
+    """Сохранённый для backward тензор изменён на месте: autograd видит это по счётчику версий."""
     x = torch.ones(3, requires_grad=True)
     y = x.sigmoid()                  # SigmoidBackward0 сохраняет выход y: σ' = y(1 − y)
     before = y._version
@@ -73,7 +73,7 @@ def grad_accumulation() -> list[float]:
 
 # --8<-- [start:retain]
 def backward_twice(retain_graph: bool) -> str:
-    """Второй backward по тому же графу: без ``retain_graph`` сохранённые тензоры уже освобождены."""
+    """Второй backward по тому же графу: без ``retain_graph`` сохранённые тензоры освобождены."""
     x = torch.tensor(2.0, requires_grad=True)
     y = x.exp()
     y.backward(retain_graph=retain_graph)
@@ -122,7 +122,7 @@ def stop_gradient(x: float) -> tuple[float, float]:
 
 # --8<-- [start:hooks]
 def hooks_demo() -> dict[str, list[float]]:
-    """Хук на тензоре видит (и может заменить) его градиент; ``retain_grad`` хранит его в ``.grad``."""
+    """Хук тензора видит (и может заменить) его градиент; ``retain_grad`` хранит его в ``.grad``."""
     x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
     h = x * 10                                  # промежуточный тензор (не лист)
     h.retain_grad()                             # иначе h.grad после backward — None

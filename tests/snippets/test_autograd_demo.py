@@ -69,7 +69,7 @@ def test_second_derivative_and_hvp_match_torch_func_hessian():
     assert second_derivative(-1.5) == (6.75, -9.0)
     g = torch.Generator().manual_seed(1)
     A = torch.randn(4, 4, dtype=torch.float64, generator=g)
-    x, v = torch.randn(4, dtype=torch.float64, generator=g), torch.randn(4, dtype=torch.float64, generator=g)
+    x, v = (torch.randn(4, dtype=torch.float64, generator=g) for _ in range(2))
 
     def f(x):
         return (x @ A @ x).tanh() + (x ** 3).sum()
@@ -78,7 +78,8 @@ def test_second_derivative_and_hvp_match_torch_func_hessian():
 
 def test_per_sample_grads_match_a_python_loop():
     g = torch.Generator().manual_seed(2)
-    w, X, y = torch.randn(3, generator=g), torch.randn(6, 3, generator=g), torch.randn(6, generator=g)
+    w, X = torch.randn(3, generator=g), torch.randn(6, 3, generator=g)
+    y = torch.randn(6, generator=g)
     ours = per_sample_grads(w, X, y)
     for i in range(6):
         wi = w.clone().requires_grad_(True)
