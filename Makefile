@@ -4,8 +4,8 @@
 help: ## список команд
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
 
-serve: ## сайт на http://127.0.0.1:8000 с пересборкой при правках
-	mkdocs serve
+serve: ## сайт на http://127.0.0.1:8000; правка главы пересобирает только её
+	mkdocs serve --dirty
 
 build: ## строгая сборка в site/
 	mkdocs build --strict

@@ -63,9 +63,26 @@ def _add_files(files, config, **kwargs):
     for p in notebooks():
         files.append(File.generated(config, f"practice/{p.name}", abs_src_path=str(p)))
     for p in modules():
-        files.append(File.generated(config, f"reference/{p.stem}.md",
-                                    content=f"# snippets.{p.stem}\n\n::: snippets.{p.stem}\n"))
+        files.append(reference_file(p, config))
     return files
+
+
+def reference_file(module: Path, config) -> File:
+    """Страница reference/<m>.md — настоящий файл в .cache/ с датой изменения модуля.
+
+    Файл, а не строка в памяти: ``mkdocs serve --dirty`` пересобирает страницу, только если её
+    источник новее результата, — так страница API пересобирается лишь после правки модуля.
+    """
+    src_dir = ROOT / ".cache"
+    path = src_dir / "reference" / f"{module.stem}.md"
+    text = f"# snippets.{module.stem}\n\n::: snippets.{module.stem}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    mtime = module.stat().st_mtime
+    os.utime(path, (mtime, mtime))
+    return File(f"reference/{module.stem}.md", src_dir=str(src_dir), dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls)
 
 
 @event_priority(-100)  # после mkdocs-jupyter

@@ -46,10 +46,10 @@ def fetch(url: str) -> str | None:
 
 
 def serve_reload() -> float:
-    """Секунды от правки главы до её новой версии на сервере `mkdocs serve`."""
+    """Секунды от правки главы до её новой версии на сервере `mkdocs serve --dirty` (как в README)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/tickets/01-backprop/"
-    proc = subprocess.Popen([*mkdocs_cmd(), "serve", "-a", f"127.0.0.1:{port}"], cwd=ROOT,
+    proc = subprocess.Popen([*mkdocs_cmd(), "serve", "--dirty", "-a", f"127.0.0.1:{port}"], cwd=ROOT,
                             env=dict(ENV, SITE_URL=f"http://127.0.0.1:{port}/"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     original = CHAPTER.read_text(encoding="utf-8")
@@ -106,7 +106,7 @@ def main() -> None:
     print(f"чистая сборка --strict (всё исполняется): {clean:6.1f} с   (бюджет 60 с)")
     print(f"пересборка с кэшем:                        {cached:6.1f} с")
     print(f"исполнение кода и ноутбуков (разность):    {clean - cached:6.1f} с")
-    print(f"mkdocs serve: правка главы -> новая версия: {serve_reload():6.1f} с   (бюджет 3 с)")
+    print(f"serve --dirty: правка главы -> новая версия: {serve_reload():5.1f} с   (бюджет 3 с)")
     for name, (size, plotly) in page_weights(tmp / "site", port).items():
         print(f"вес страницы {name:22s} {size / 1e6:6.2f} МБ, plotly.js: {'да' if plotly else 'нет'}")
     start = time.perf_counter()
