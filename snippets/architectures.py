@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import plotly.graph_objects as go
 import torch
@@ -275,12 +277,17 @@ GRAD_SETUPS = [(False, True, "простая + BN"), (True, True, "остато�
                (False, False, "простая без BN"), (True, False, "остаточная без BN")]
 
 
+@lru_cache(maxsize=None)
+def _cached_norms(residual: bool, bn: bool, depth: int) -> tuple[float, ...]:
+    return tuple(block_grad_norms(residual, bn, depth))
+
+
 def grad_norms_figure(depth: int = 24) -> go.Figure:
     """Норма градиента по блокам: простая сеть против остаточной (лог. шкала)."""
     fig = new_figure(f"Норма градиента первой свёртки блока, сеть из {depth} блоков",
                      "номер блока (1 — у входа)", "‖∂L/∂W‖ (лог. шкала)")
     for residual, bn, name in GRAD_SETUPS:
-        g = block_grad_norms(residual, bn, depth)
+        g = _cached_norms(residual, bn, depth)
         fig.add_scatter(x=list(range(1, depth + 1)), y=[float(f"{v:.3g}") for v in g],
                         mode="lines+markers", name=name)
     fig.update_yaxes(type="log", exponentformat="power")
@@ -291,6 +298,6 @@ def grad_norms_table(depth: int = 24) -> str:
     """Таблица Markdown: норма градиента у входа, у выхода и их отношение для четырёх сетей."""
     rows = ["| Сеть | блок 1 | блок " + str(depth) + " | отношение |", "|---|---:|---:|---:|"]
     for residual, bn, name in GRAD_SETUPS:
-        g = block_grad_norms(residual, bn, depth)
+        g = _cached_norms(residual, bn, depth)
         rows.append(f"| {name} | {g[0]:.1e} | {g[-1]:.1e} | {g[0] / g[-1]:.1e} |")
     return "\n".join(rows)

@@ -138,39 +138,46 @@ def feature_maps(size: int = 24) -> Tensor:
     return F.relu(F.conv2d(img, k, padding=1) * torch.tensor([1, 1, -1, 1.0])[None, :, None, None])
 
 
-def _grid(title: str, panels: list[tuple[str, Tensor]], cols: int) -> go.Figure:
+def _grid(title: str, panels: list[Tensor], cols: int, col_titles: list[str],
+          row_titles: list[str] | None = None) -> go.Figure:
+    """Сетка тепловых карт в оттенках серого с общей шкалой яркости и квадратными пикселями."""
     rows = (len(panels) + cols - 1) // cols
     fig = new_figure(title)
-    fig.set_subplots(rows, cols, subplot_titles=[t for t, _ in panels], horizontal_spacing=0.02,
-                     vertical_spacing=0.08)
-    zmax = max(float(z.max()) for _, z in panels)      # одна шкала яркости на все панели
-    for i, (_, z) in enumerate(panels):
+    fig.set_subplots(rows, cols, column_titles=col_titles, row_titles=row_titles,
+                     horizontal_spacing=0.02, vertical_spacing=0.04)
+    zmax = max(float(z.max()) for z in panels)          # одна шкала яркости на все панели
+    for i, z in enumerate(panels):
         fig.add_heatmap(z=z.numpy().round(2), colorscale="gray", showscale=False, zmin=0, zmax=zmax,
                         row=i // cols + 1, col=i % cols + 1,
                         hovertemplate="x=%{x}, y=%{y}: %{z}<extra></extra>")
-    fig.update_xaxes(visible=False)
+        suffix = str(i + 1) if i else ""
+        fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", constrain="domain")
+    fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(height=260 * rows + 60, margin=dict(l=10, r=10, t=80, b=10))
+    fig.update_annotations(font_size=12)
+    fig.update_layout(height=int(rows * 620 / cols) + 110, margin=dict(l=10, r=30, t=90, b=10))
     return fig
 
 
-def augmentation_figure(seed: int = 0) -> go.Figure:
+def augmentation_figure(seed: int = 2) -> go.Figure:
     """Исходные картинки A и B и что с ними делают Cutout, Mixup (λ = 0,6) и CutMix (λ = 0,6)."""
     gen = torch.Generator().manual_seed(seed)
     a, b = synthetic_images()
     ya, yb = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
     mixed, _ = mixup(a, ya, b, yb, 0.6)
     cm, _, lam = cutmix(a, ya, b, yb, 0.6, gen)
-    return _grid("Аугментации на уровне картинки", [
-        ("A, метка (1, 0)", a), ("B, метка (0, 1)", b), ("Cutout(A), метка (1, 0)", cutout(a, 16, gen)),
-        ("Mixup, метка (0,6; 0,4)", mixed), (f"CutMix, метка ({lam:.2f}; {1 - lam:.2f})".replace(".", ","), cm)],
-        cols=5)
+    titles = ["A: (1; 0)", "B: (0; 1)", "Cutout(A): (1; 0)", "Mixup: (0,6; 0,4)",
+              f"CutMix: ({lam:.2f}; {1 - lam:.2f})".replace(".", ",")]
+    return _grid("Аугментации на уровне картинки; в скобках — метка", [a, b, cutout(a, 16, gen), mixed, cm],
+                 cols=5, col_titles=titles)
 
 
 def dropout_figure(p: float = 0.3, seed: int = 0) -> go.Figure:
     """Четыре канала карты признаков: без изменений, dropout, spatial dropout, DropBlock (p = 0,3)."""
     gen = torch.Generator().manual_seed(seed)
     x = feature_maps()
-    variants = [("исходный", x), ("dropout", dropout(x, p, gen)), ("spatial dropout", spatial_dropout(x, p, gen)), ("DropBlock 5×5", dropblock(x, p, 5, gen))]
-    panels = [(f"{name}, канал {c + 1}", v[0, c]) for name, v in variants for c in range(4)]
-    return _grid(f"Что остаётся от карты признаков при p = {p}".replace(".", ","), panels, cols=4)
+    variants = [("исходная", x), ("dropout", dropout(x, p, gen)), ("spatial dropout", spatial_dropout(x, p, gen)),
+                ("DropBlock 5×5", dropblock(x, p, 5, gen))]
+    return _grid(f"Что остаётся от карты признаков при p = {p}".replace(".", ","),
+                 [v[0, c] for _, v in variants for c in range(4)], cols=4,
+                 col_titles=[f"канал {c + 1}" for c in range(4)], row_titles=[n for n, _ in variants])

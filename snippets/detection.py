@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from snippets._plotting import new_figure
+from snippets._plotting import COLORS, new_figure
 
 Array = np.ndarray
 
@@ -152,7 +152,7 @@ def synthetic_detections(n_images: int = 40, seed: int = 0) -> tuple[list, list]
         keep = rng.random(n) > 0.15                                      # 15 % объектов пропущено
         dup = rng.random(n) < 0.2                                        # 20 % получают дубль
         base = np.vstack([gb[keep], gb[dup]])
-        noise = rng.normal(0, 0.08, base.shape) * np.tile(base[:, 2:] - base[:, :2], 2)
+        noise = rng.normal(0, 0.05, base.shape) * np.tile(base[:, 2:] - base[:, :2], 2)
         s_true = np.concatenate([rng.beta(5, 2, keep.sum()), rng.beta(2, 3, dup.sum())])
         n_fp = rng.integers(0, 3)
         fxy = rng.uniform(0, 70, (n_fp, 2))
@@ -163,11 +163,11 @@ def synthetic_detections(n_images: int = 40, seed: int = 0) -> tuple[list, list]
     return dets, gts
 
 
-def pr_figure(seed: int = 0) -> go.Figure:
-    """PR-кривые класса 0 игрушечного детектора при порогах IoU 0,5 / 0,75 / 0,9 и их огибающие."""
+def pr_figure(seed: int = 0, thresholds: tuple[float, ...] = (0.5, 0.75, 0.85)) -> go.Figure:
+    """PR-кривые класса 0 игрушечного детектора при нескольких порогах IoU и их огибающие."""
     dets, gts = synthetic_detections(seed=seed)
     fig = new_figure("Precision–recall игрушечного детектора (класс 0)", "recall", "precision")
-    for k, thr in enumerate([0.5, 0.75, 0.9]):
+    for k, thr in enumerate(thresholds):
         tp, sc, n_gt = [], [], 0
         for (b, s, lab), (gb, glab) in zip(dets, gts):
             tp.append(match(b[lab == 0], s[lab == 0], gb[glab == 0], thr))
@@ -176,12 +176,15 @@ def pr_figure(seed: int = 0) -> go.Figure:
         rec, prec = pr_curve(np.concatenate(tp), np.concatenate(sc), n_gt)
         ap = average_precision(rec, prec)
         env = np.maximum.accumulate(prec[::-1])[::-1]
+        color = COLORS[k]
         fig.add_scatter(x=rec.round(4), y=prec.round(4), mode="lines", name=f"IoU ≥ {thr}: сырая",
-                        line=dict(width=1, dash="dot"), legendgroup=str(k))
+                        line=dict(width=1, dash="dot", color=color), legendgroup=str(k))
         fig.add_scatter(x=np.r_[0, rec].round(4), y=np.r_[env[0], env].round(4), mode="lines",
-                        line_shape="hv", name=f"IoU ≥ {thr}: огибающая, AP = {ap:.3f}", legendgroup=str(k))
+                        line=dict(width=2.5, color=color), line_shape="hv", legendgroup=str(k),
+                        name=f"IoU ≥ {thr}: огибающая, AP = {ap:.3f}")
     fig.update_xaxes(range=[0, 1.02])
     fig.update_yaxes(range=[0, 1.05])
+    fig.update_layout(legend=dict(x=0.02, y=0.02, xanchor="left", yanchor="bottom"))
     return fig
 
 

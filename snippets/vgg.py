@@ -88,12 +88,14 @@ def _trace(model: nn.Module, input_size: int, channels: int = 3) -> list[tuple[s
             hooks.append(mod.register_forward_hook(
                 lambda m, inp, out, name=name: records.append(
                     (name, m, tuple(inp[0].shape[1:]), tuple(out.shape[1:])))))
-    meta = {k: torch.empty_like(v, device="meta")
-            for k, v in list(model.named_parameters()) + list(model.named_buffers())}
+    tensors = list(model.named_parameters()) + list(model.named_buffers())
+    x = torch.empty(1, channels, input_size, input_size, device="meta")
     try:
         with torch.no_grad():
-            functional_call(model, meta, (torch.empty(1, channels, input_size, input_size,
-                                                      device="meta"),))
+            if all(v.is_meta for _, v in tensors):   # модель уже на мета-устройстве
+                model(x)
+            else:                                    # веса временно подменяются мета-тензорами
+                functional_call(model, {k: torch.empty_like(v, device="meta") for k, v in tensors}, (x,))
     finally:
         for h in hooks:
             h.remove()
