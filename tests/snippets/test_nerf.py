@@ -1,0 +1,122 @@
+"""NeRF: позиционное кодирование, квадратура объёмного рендеринга против аналитических ответов,
+стратифицированная и иерархическая выборка."""
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from snippets._plotting import trace_types
+from snippets.nerf import (positional_encoding, ray_figure, sample_pdf, slab_scene,
+                           stratified_samples, volume_render)
+
+
+def test_positional_encoding_matches_definition():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(-1, 1, size=(5, 3))
+    enc = positional_encoding(p, 10)
+    assert enc.shape == (5, 60)
+    assert positional_encoding(p, 4, include_input=True).shape == (5, 3 + 24)
+    # наивный цикл по формуле статьи: γ(p) = (sin(2^k π p), cos(2^k π p))_k для каждой координаты
+    ref = np.stack([np.concatenate([[f(2**k * np.pi * x[c]) for c in range(3)]
+                                    for k in range(10) for f in (np.sin, np.cos)]) for x in p])
+    np.testing.assert_allclose(enc, ref, atol=1e-12)
+    np.testing.assert_allclose(positional_encoding(p, 4, include_input=True)[:, :3], p)
+
+
+def test_positional_encoding_kernel_is_shift_invariant():
+    # γ(p)·γ(q) = Σ_k cos(2^k π (p − q)): стационарное ядро, зависит только от p − q
+    p, q = np.array([0.3]), np.array([-0.45])
+    dot = positional_encoding(p, 6) @ positional_encoding(q, 6)
+    np.testing.assert_allclose(dot, sum(np.cos(2**k * np.pi * (p - q)[0]) for k in range(6)))
+    assert np.isclose(positional_encoding(p, 6) @ positional_encoding(p, 6), 6.0)  # ‖γ‖² = L
+
+
+@pytest.mark.parametrize("sigma", [0.3, 2.0, 50.0])
+def test_homogeneous_slab_is_exact(sigma):
+    # σ на [a, b], цвет c, фон bg: C = c·(1 − e^{−σL}) + bg·e^{−σL}; границы совпадают с сеткой,
+    # плотность кусочно-постоянна — квадратура точна
+    a, b, t_far, n = 1.0, 2.5, 4.0, 400
+    t = np.linspace(0.0, t_far, n, endpoint=False)          # левые концы интервалов δ = 0,01
+    dens = np.where((t >= a - 1e-9) & (t < b - 1e-9), sigma, 0.0)
+    c, bg = np.array([0.2, 0.7, 0.1]), np.array([1.0, 1.0, 1.0])
+    out = volume_render(dens, np.broadcast_to(c, (n, 3)), t, t_far, background=bg)
+    opacity = 1 - np.exp(-sigma * (b - a))
+    np.testing.assert_allclose(out["acc"], opacity, rtol=1e-10)
+    np.testing.assert_allclose(out["color"], c * opacity + bg * (1 - opacity), rtol=1e-10)
+    # ожидаемая глубина: ∫ t σ e^{−σ(t−a)} dt = a·O + O/σ − L e^{−σL}, O — непрозрачность
+    depth = a * opacity + opacity / sigma - (b - a) * np.exp(-sigma * (b - a))
+    assert abs(out["depth"] - depth) < 0.01 + 1e-3 * sigma   # квадратура по левым концам: O(δ)
+
+
+def test_two_slabs_figure_scene_analytic():
+    t = np.linspace(0.0, 6.0, 600, endpoint=False)
+    out = volume_render(*slab_scene(t + 1e-9), t, 6.0)
+    o1, o2 = 1 - np.exp(-0.5), 1 - np.exp(-8.0)
+    np.testing.assert_allclose(out["color"], [(1 - o1) * o2, 0.0, o1], rtol=1e-8)
+
+
+def test_transmittance_product_form_matches_official_cumprod():
+    # код авторов: weights = α · cumprod(1 − α), исключающий; у нас — exp(−cumsum(σδ))
+    rng = np.random.default_rng(1)
+    sigma = rng.exponential(2.0, size=(7, 64))
+    t = np.sort(rng.uniform(2, 6, size=(7, 64)), axis=-1)
+    out = volume_render(sigma, rng.random((7, 64, 3)), t, 6.0)
+    alpha = out["alpha"]
+    T_ref = np.cumprod(np.concatenate([np.ones((7, 1)), 1 - alpha[:, :-1]], -1), -1)
+    np.testing.assert_allclose(out["T"], T_ref, rtol=1e-10)
+    np.testing.assert_allclose(out["acc"], 1 - np.prod(1 - alpha, -1), rtol=1e-10)
+    assert np.all(np.diff(out["T"], axis=-1) <= 0) and np.all(out["acc"] <= 1)
+
+
+def test_smooth_density_converges_to_integral():
+    # 1 − exp(−∫σ dt) для гладкой σ(t) = 3·exp(−(t − 3)²/0,1) по scipy.integrate.quad
+    dens = lambda t: 3.0 * np.exp(-((t - 3.0) ** 2) / 0.1)   # noqa: E731
+    integral, _ = integrate.quad(dens, 0.0, 6.0)
+    t = np.linspace(0.0, 6.0, 4000, endpoint=False)
+    out = volume_render(dens(t), np.ones((4000, 3)), t, 6.0)
+    np.testing.assert_allclose(out["acc"], 1 - np.exp(-integral), rtol=1e-4)
+
+
+def test_opaque_wall_depth_and_color():
+    t = stratified_samples(0.0, 10.0, 100)
+    dens = np.where(t > 4.0, 1e4, 0.0)
+    rgb = np.zeros((100, 3)); rgb[:, 1] = 1.0
+    out = volume_render(dens, rgb, t, 10.0)
+    assert abs(out["depth"] - t[t > 4.0][0]) < 1e-9          # вся масса — в первой точке за стеной
+    np.testing.assert_allclose(out["color"], [0.0, 1.0, 0.0])
+
+
+def test_stratified_one_sample_per_bin():
+    rng = np.random.default_rng(2)
+    t = np.stack([stratified_samples(2.0, 6.0, 8, rng) for _ in range(2000)])
+    edges = np.linspace(2.0, 6.0, 9)
+    assert np.all((t >= edges[:-1]) & (t < edges[1:]))
+    np.testing.assert_allclose(t.mean(0), stratified_samples(2.0, 6.0, 8), atol=0.02)
+
+
+def test_sample_pdf_matches_interp_inverse_cdf():
+    rng = np.random.default_rng(3)
+    edges = np.sort(rng.uniform(0, 5, 11))
+    w = rng.random(10) + 0.01                                # все веса положительны
+    u = (np.arange(50) + 0.5) / 50
+    cdf = np.concatenate([[0], np.cumsum(w / w.sum())])
+    np.testing.assert_allclose(sample_pdf(edges, w, 50), np.interp(u, cdf, edges), atol=1e-12)
+
+
+def test_sample_pdf_histogram_follows_weights():
+    rng = np.random.default_rng(4)
+    edges = np.linspace(0.0, 4.0, 5)
+    w = np.array([0.1, 0.0, 0.6, 0.3])
+    s = sample_pdf(edges, w, 20_000, rng)
+    counts = np.histogram(s, bins=edges)[0] / 20_000
+    np.testing.assert_allclose(counts, w, atol=0.01)
+    assert counts[1] == 0                                    # в пустую корзину не попадает ничего
+    assert np.all(np.diff(sample_pdf(edges, w, 100)) >= 0)
+
+
+def test_ray_figure():
+    fig = ray_figure()
+    assert trace_types(fig) <= {"scatter", "bar"}
+    fine = np.array(fig.data[-1].x)
+    # тонкая выборка сосредоточена у поверхностей: > 80 % точек в слоях [2, 3] и [4, 5]
+    assert np.mean(((fine >= 1.8) & (fine <= 3.2)) | ((fine >= 3.8) & (fine <= 5.2))) > 0.8
