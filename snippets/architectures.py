@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, wraps
 
 import numpy as np
 import plotly.graph_objects as go
@@ -33,7 +33,7 @@ def lenet5() -> nn.Sequential:
 
 def alexnet() -> nn.Sequential:
     """AlexNet (Krizhevsky et al., 2012), вход 3×227×227; groups=2 — половины сети на двух GPU."""
-    conv = lambda c_in, c_out, k, s=1, p=0, g=1: [nn.Conv2d(c_in, c_out, k, s, p, groups=g), nn.ReLU()]  # noqa: E731
+    conv = lambda c_in, c_out, k, s=1, p=0, g=1: [nn.Conv2d(c_in, c_out, k, s, p, groups=g), nn.ReLU()]
     lrn, pool = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0), nn.MaxPool2d(3, 2)
     return nn.Sequential(*conv(3, 96, 11, 4), lrn, pool, *conv(96, 256, 5, p=2, g=2), lrn, pool,
                          *conv(256, 384, 3, p=1), *conv(384, 384, 3, p=1, g=2),
@@ -102,7 +102,7 @@ class Inception(nn.Module):
 
     def __init__(self, c_in: int, c1: int, r3: int, c3: int, r5: int, c5: int, cp: int):
         super().__init__()
-        conv = lambda a, b, k: nn.Sequential(nn.Conv2d(a, b, k, padding=k // 2), nn.ReLU())  # noqa: E731
+        conv = lambda a, b, k: nn.Sequential(nn.Conv2d(a, b, k, padding=k // 2), nn.ReLU())
         self.branches = nn.ModuleList([
             conv(c_in, c1, 1), nn.Sequential(conv(c_in, r3, 1), conv(r3, c3, 3)),
             nn.Sequential(conv(c_in, r5, 1), conv(r5, c5, 5)),
@@ -119,7 +119,7 @@ def googlenet() -> nn.Sequential:
            "4c": (512, 128, 128, 256, 24, 64, 64), "4d": (512, 112, 144, 288, 32, 64, 64),
            "4e": (528, 256, 160, 320, 32, 128, 128), "M4": None,
            "5a": (832, 256, 160, 320, 32, 128, 128), "5b": (832, 384, 192, 384, 48, 128, 128)}
-    pool = lambda: nn.MaxPool2d(3, 2, ceil_mode=True)  # noqa: E731
+    pool = lambda: nn.MaxPool2d(3, 2, ceil_mode=True)
     body = [Inception(*c) if c else pool() for c in cfg.values()]
     return nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3), nn.ReLU(), pool(), nn.Conv2d(64, 64, 1), nn.ReLU(),
                          nn.Conv2d(64, 192, 3, padding=1), nn.ReLU(), pool(), *body,
@@ -251,7 +251,22 @@ def architecture_table() -> str:
     return "\n".join(rows)
 
 
+def single_thread(fn):
+    """Декоратор: функция считает в одном потоке PyTorch (на крошечных тензорах потоки только
+    мешают, особенно на занятой машине), потом прежнее число потоков восстанавливается."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+    return wrapper
+
+
 # --8<-- [start:grad-norms]
+@single_thread
 def block_grad_norms(residual: bool, bn: bool = True, depth: int = 24, width: int = 16,
                      seed: int = 0) -> np.ndarray:
     """‖∂L/∂W‖ первой свёртки каждого блока глубокой сети при инициализации (PyTorch по умолчанию).
@@ -277,7 +292,7 @@ GRAD_SETUPS = [(False, True, "простая + BN"), (True, True, "остато�
                (False, False, "простая без BN"), (True, False, "остаточная без BN")]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_norms(residual: bool, bn: bool, depth: int) -> tuple[float, ...]:
     return tuple(block_grad_norms(residual, bn, depth))
 
@@ -291,6 +306,8 @@ def grad_norms_figure(depth: int = 24) -> go.Figure:
         fig.add_scatter(x=list(range(1, depth + 1)), y=[float(f"{v:.3g}") for v in g],
                         mode="lines+markers", name=name)
     fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
+                      margin=dict(b=130))
     return fig
 
 

@@ -42,7 +42,7 @@ def conv2d(x: Array, w: Array, b: Array | None = None, stride: int = 1, padding:
            [26., 30., 34.],
            [42., 46., 50.]])
     """
-    n, c_in, h, wd = x.shape
+    n, _, h, wd = x.shape
     c_out, _, k_h, k_w = w.shape
     h_out = conv_output_size(h, k_h, stride, padding, dilation)
     w_out = conv_output_size(wd, k_w, stride, padding, dilation)
@@ -132,14 +132,15 @@ def receptive_field_figure(depth: int = 13) -> go.Figure:
     fig.add_scatter(x=list(range(1, depth + 1)), y=dil, mode="lines+markers",
                     name="3×3, дилатация 1, 2, 4, …: r = 2^(l+1) − 1")
     fig.update_yaxes(type="log")
-    fig.update_layout(legend=dict(x=0.02, y=0.98, xanchor="left", yanchor="top"))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
+                      margin=dict(b=140))
     return fig
 
 
 def path_count_figure(max_layers: int = 6) -> go.Figure:
     """Тепловая карта числа путей (нормированная) для 1…max_layers свёрток 3×3; ползунок — глубина."""
     size = 2 * max_layers + 1
-    title = "Свёрток 3×3: {n}; рецептивное поле {r}×{r}; цвет — число путей к центру".format
+    title = "Свёрток 3×3: {n}, рецептивное поле {r}×{r}".format
     fig = new_figure(title(n=1, r=3), "x, пиксели входа", "y, пиксели входа")
     for n in range(1, max_layers + 1):
         m = path_count_map(n)

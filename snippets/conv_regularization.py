@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F

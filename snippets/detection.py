@@ -23,7 +23,7 @@ def box_iou(a: Array, b: Array) -> Array:
     >>> box_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3], [0, 0, 2, 2], [5, 5, 6, 6]]))
     array([[0.14285714, 1.        , 0.        ]])
     """
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
+    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])
     lt = np.maximum(a[:, None, :2], b[None, :, :2])   # левый верхний угол пересечения
     rb = np.minimum(a[:, None, 2:], b[None, :, 2:])   # правый нижний
     inter = np.clip(rb - lt, 0, None).prod(axis=2)
@@ -96,7 +96,7 @@ def pr_curve(tp: Array, scores: Array, n_gt: int) -> tuple[Array, Array]:
 
 
 def mean_ap(dets: list[tuple[Array, Array, Array]], gts: list[tuple[Array, Array]],
-            iou_thresholds: Array = np.array([0.5]), method: str = "all", rule: str = "coco") -> float:
+            iou_thresholds: Array | tuple = (0.5,), method: str = "all", rule: str = "coco") -> float:
     """mAP: среднее AP по классам (и по порогам IoU). dets[i] = (рамки, score, классы) картинки i,
     gts[i] = (рамки, классы). VOC: пороги [0,5], ``all``; COCO: 0,5:0,05:0,95, ``coco101``."""
     aps = []
@@ -184,7 +184,8 @@ def pr_figure(seed: int = 0, thresholds: tuple[float, ...] = (0.5, 0.75, 0.85)) 
                         name=f"IoU ≥ {thr}: огибающая, AP = {ap:.3f}")
     fig.update_xaxes(range=[0, 1.02])
     fig.update_yaxes(range=[0, 1.05])
-    fig.update_layout(legend=dict(x=0.02, y=0.02, xanchor="left", yanchor="bottom"))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
+                      margin=dict(b=170))
     return fig
 
 
@@ -196,4 +197,6 @@ def focal_loss_figure() -> go.Figure:
         loss = focal_loss(torch.logit(p.clamp(max=1 - 1e-6)), torch.ones(100), alpha=1.0, gamma=gamma)
         fig.add_scatter(x=p.numpy().round(3), y=loss.numpy().round(4), mode="lines",
                         name=f"γ = {gamma}" + (" (кросс-энтропия)" if gamma == 0 else ""))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
+                      margin=dict(b=130))
     return fig

@@ -60,7 +60,7 @@ class TinyUNet(nn.Module):
 
     def __init__(self, c_in: int = 3, n_classes: int = 2, base: int = 8, depth: int = 2):
         super().__init__()
-        block = lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1), nn.ReLU(),  # noqa: E731
+        block = lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1), nn.ReLU(),
                                            nn.Conv2d(b, b, 3, padding=1), nn.ReLU())
         chans = [base * 2 ** i for i in range(depth + 1)]
         self.down = nn.ModuleList([block(c_in, chans[0])] + [block(a, b) for a, b in zip(chans, chans[1:])])
@@ -117,7 +117,7 @@ def dilation_figure() -> go.Figure:
     """Тепловые карты числа путей к центральному выходу для стопок дилатаций; кнопки переключают."""
     size = receptive_field([(3, 1, d) for d in DILATION_STACKS[2]])[-1]   # самая широкая стопка
     half = size // 2
-    title = "Дилатации {}: рецептивное поле {r}×{r}, покрыто {c:.0%} пикселей".format
+    title = "Дилатации {}: поле {r}×{r}, покрыто {c:.0%}".format
     fig = new_figure("", "x, пиксели входа", "y, пиксели входа")
     for i, dil in enumerate(DILATION_STACKS):
         m = path_count_map(3, 3, dil)

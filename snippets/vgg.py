@@ -105,14 +105,17 @@ def _trace(model: nn.Module, input_size: int, channels: int = 3) -> list[tuple[s
 def feature_map_shapes(model: nn.Module, input_size: int = 224) -> list[tuple[str, tuple[int, ...]]]:
     """Форма выхода (C, H, W) или (d,) каждого слоя, меняющего данные (свёртки, пулинги, FC).
 
+    Имя слоя — последняя часть полного имени модуля (``conv1_1``), если она не просто номер.
+
     Размер после свёртки/пулинга: ⌊(n + 2p − k)/s⌋ + 1.
 
     >>> shapes = dict(feature_map_shapes(VGG16()))
     >>> shapes["conv1_2"], shapes["pool1"], shapes["pool5"], shapes["fc8"]
     ((64, 224, 224), (64, 112, 112), (512, 7, 7), (1000,))
     """
+    short = lambda name: name if name.split(".")[-1].isdigit() else name.split(".")[-1]
     return [("input", (3, input_size, input_size))] + [
-        (name.split(".")[-1], out) for name, m, _, out in _trace(model, input_size)
+        (short(name), out) for name, m, _, out in _trace(model, input_size)
         if not isinstance(m, _SHAPE_KEEPING)]
 
 

@@ -4,9 +4,18 @@ import pytest
 import torch
 from torch import nn
 
-from snippets.architectures import (ZOO, BasicBlock, Bottleneck, architecture_table, block_grad_norms,
-                                    build, depthwise_separable, grad_norms_figure, grad_norms_table,
-                                    resnet)
+from snippets.architectures import (
+    ZOO,
+    BasicBlock,
+    Bottleneck,
+    architecture_table,
+    block_grad_norms,
+    build,
+    depthwise_separable,
+    grad_norms_figure,
+    grad_norms_table,
+    resnet,
+)
 from snippets.vgg import count_macs, count_parameters
 
 # Точные числа эталонных реализаций (Caffe bvlc_alexnet; torchvision для ResNet, DenseNet,
@@ -14,6 +23,14 @@ from snippets.vgg import count_macs, count_parameters
 REFERENCE = {"AlexNet": 60_965_224, "VGG-16": 138_357_544, "VGG-19": 143_667_240,
              "ResNet-18": 11_689_512, "ResNet-50": 25_557_032, "DenseNet-121": 7_978_856,
              "MobileNetV2": 3_504_872, "EfficientNet-B0": 5_288_548}
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
@@ -52,7 +69,7 @@ def test_residual_block_with_zero_branch_is_identity_and_jacobian_contains_ident
     torch.manual_seed(1)
     block = BasicBlock(8, 8).eval()
     nn.init.zeros_(block.f[2].weight)           # γ последнего BN = 0 ⇒ F(x) = 0
-    x = torch.rand(1, 8, 5, 5) + 0.1            # x > 0: ReLU(x) = x
+    x = torch.rand(1, 8, 3, 3) + 0.1            # x > 0: ReLU(x) = x
     torch.testing.assert_close(block(x), x)
     jac = torch.autograd.functional.jacobian(block, x).reshape(x.numel(), x.numel())
     torch.testing.assert_close(jac, torch.eye(x.numel()))

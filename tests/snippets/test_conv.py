@@ -5,8 +5,24 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from snippets.conv import (conv2d, conv_output_size, path_count_figure, path_count_map,
-                           receptive_field, receptive_field_figure, vgg16_layers)
+from snippets.conv import (
+    conv2d,
+    conv_output_size,
+    path_count_figure,
+    path_count_map,
+    receptive_field,
+    receptive_field_figure,
+    vgg16_layers,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("stride,padding,dilation,k", [(1, 0, 1, 3), (2, 1, 1, 3), (1, 2, 2, 3),

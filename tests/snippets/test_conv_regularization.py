@@ -1,11 +1,31 @@
 """Spatial dropout, DropBlock, stochastic depth, Cutout, Mixup, CutMix: структура масок и матожидание."""
 
+import pytest
 import torch
 import torch.nn.functional as F
 
-from snippets.conv_regularization import (augmentation_figure, cutmix, cutout, dropblock, dropout,
-                                          dropout_figure, feature_maps, mixup, spatial_dropout,
-                                          stochastic_depth, synthetic_images)
+from snippets.conv_regularization import (
+    augmentation_figure,
+    cutmix,
+    cutout,
+    dropblock,
+    dropout,
+    dropout_figure,
+    feature_maps,
+    mixup,
+    spatial_dropout,
+    stochastic_depth,
+    synthetic_images,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def gen(seed=0):

@@ -8,9 +8,28 @@ import numpy as np
 import pytest
 import torch
 
-from snippets.detection import (COCO_THRESHOLDS, average_precision, box_iou, focal_loss,
-                                focal_loss_figure, match, mean_ap, nms, pr_curve, pr_figure,
-                                synthetic_detections)
+from snippets.detection import (
+    COCO_THRESHOLDS,
+    average_precision,
+    box_iou,
+    focal_loss,
+    focal_loss_figure,
+    match,
+    mean_ap,
+    nms,
+    pr_curve,
+    pr_figure,
+    synthetic_detections,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def random_boxes(rng, n, size=50.0):

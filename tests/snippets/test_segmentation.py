@@ -5,9 +5,26 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, f1_score, jaccard_score
 
-from snippets.segmentation import (TinyUNet, confusion, dilation_coverage, dilation_figure,
-                                   dilation_table, effective_kernel, segmentation_metrics,
-                                   soft_dice_loss, synthetic_segmentation)
+from snippets.segmentation import (
+    TinyUNet,
+    confusion,
+    dilation_coverage,
+    dilation_figure,
+    dilation_table,
+    effective_kernel,
+    segmentation_metrics,
+    soft_dice_loss,
+    synthetic_segmentation,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("seed", range(3))
