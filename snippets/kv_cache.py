@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import numpy as np
@@ -119,9 +120,11 @@ def grouped_query_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None
 
 
 def time_per_token(model: TinyGPT, n_tokens: int, use_cache: bool, repeats: int = 2) -> np.ndarray:
-    """Время (с) каждого шага генерации от длины 1 до n_tokens; минимум из ``repeats`` прогонов."""
-    threads = torch.get_num_threads()
+    """Время (с) каждого шага генерации от длины 1 до n_tokens; минимум из ``repeats`` прогонов.
+    Один поток и выключенный сборщик мусора — чтобы мерить модель, а не фон (как timeit)."""
+    threads, gc_was_enabled = torch.get_num_threads(), gc.isenabled()
     torch.set_num_threads(1)
+    gc.disable()
     try:
         best = np.full(n_tokens, np.inf)
         for _ in range(repeats):
@@ -137,17 +140,22 @@ def time_per_token(model: TinyGPT, n_tokens: int, use_cache: bool, repeats: int 
                 tokens = torch.cat([tokens, tokens[:, -1:]], dim=1)
     finally:
         torch.set_num_threads(threads)
+        if gc_was_enabled:
+            gc.enable()
     return best
 
 
-def timing_figure(n_tokens: int = 160, seed: int = 0) -> go.Figure:
-    """Измеренное время шага генерации с KV-cache и без него (TinyGPT: 2 слоя, d = 128)."""
+def timing_figure(n_tokens: int = 120, window: int = 4, seed: int = 0) -> go.Figure:
+    """Измеренное время шага генерации с KV-cache и без него (TinyGPT: 2 слоя, d = 128);
+    точка — медиана по окну из ``window`` соседних шагов (гасит случайные паузы машины)."""
     model = TinyGPT(vocab_size=64, d_model=128, n_heads=4, n_layers=2, max_len=n_tokens,
                     seed=seed).eval()
     fig = new_figure("Время генерации одного токена: с KV-cache и без",
                      "длина уже сгенерированного текста t", "мс на токен")
-    t = np.arange(1, n_tokens + 1)
+    t = np.arange(1, n_tokens + 1).reshape(-1, window).mean(axis=1)
     for use_cache, name in ((False, "без кэша: весь префикс заново"), (True, "с KV-cache")):
-        ms = time_per_token(model, n_tokens, use_cache) * 1e3
-        fig.add_scatter(x=t[::2], y=ms[::2].round(3), mode="lines", name=name)
+        ms = np.median(time_per_token(model, n_tokens, use_cache, repeats=3).reshape(-1, window),
+                       axis=1)
+        fig.add_scatter(x=t, y=(ms * 1e3).round(3), mode="lines+markers", name=name)
+    fig.update_yaxes(rangemode="tozero")
     return fig

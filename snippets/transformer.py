@@ -53,6 +53,22 @@ class TransformerBlock(nn.Module):
 # --8<-- [end:block]
 
 
+@torch.no_grad()
+def to_torch_layer(block: TransformerBlock) -> nn.TransformerEncoderLayer:
+    """Тот же блок как ``nn.TransformerEncoderLayer`` с теми же весами (для сверки с PyTorch).
+    У PyTorch Q, K, V — одна матрица in_proj = [W_Q; W_K; W_V]."""
+    a, (lin1, _, lin2) = block.attn, block.ffn
+    ref = nn.TransformerEncoderLayer(lin1.in_features, a.n_heads, lin1.out_features, dropout=0.0,
+                                     activation="gelu", batch_first=True, norm_first=block.pre_ln,
+                                     dtype=a.w_q.weight.dtype)
+    ref.self_attn.in_proj_weight.copy_(torch.cat([a.w_q.weight, a.w_k.weight, a.w_v.weight]))
+    ref.self_attn.in_proj_bias.copy_(torch.cat([a.w_q.bias, a.w_k.bias, a.w_v.bias]))
+    for mine, theirs in ((a.w_o, ref.self_attn.out_proj), (lin1, ref.linear1), (lin2, ref.linear2),
+                         (block.ln1, ref.norm1), (block.ln2, ref.norm2)):
+        theirs.load_state_dict(mine.state_dict())
+    return ref
+
+
 # --8<-- [start:gpt]
 class TinyGPT(nn.Module):
     """Decoder-only трансформер: эмбеддинги токенов + выученные позиции, блоки с причинной маской,
@@ -127,7 +143,7 @@ def reversal_batch(batch: int, length: int = 8, seed: int = 0) -> tuple[Tensor, 
 
 
 @functools.lru_cache(maxsize=4)
-def train_reversal(steps: int = 100, length: int = 8, seed: int = 0) -> tuple[TinyGPT, list[float]]:
+def train_reversal(steps: int = 80, length: int = 8, seed: int = 0) -> tuple[TinyGPT, list[float]]:
     """Обучает TinyGPT (2 слоя × 4 головы, d = 32) AdamW-ом; возвращает модель и кривую потерь."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)                        # крошечные матрицы: потоки только мешают
@@ -177,7 +193,7 @@ def attention_map_figure(model: TinyGPT, length: int = 8, seed: int = 7) -> go.F
     buttons = [dict(label=name, method="update",
                     args=[{"visible": [j == i for j in range(len(names))]},
                           {"title.text": title.format(name)}]) for i, name in enumerate(names)]
-    fig.update_layout(title_text=title.format(names[0]), height=520,
+    fig.update_layout(title_text=title.format(names[0]), height=520, margin=dict(l=110),
                       updatemenus=[dict(buttons=buttons, x=1.0, xanchor="right", y=1.13)])
     fig.update_yaxes(autorange="reversed")
     return fig

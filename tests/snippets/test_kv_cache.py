@@ -7,8 +7,15 @@ import torch.nn.functional as F
 
 from snippets._plotting import trace_types
 from snippets.attention import causal_mask
-from snippets.kv_cache import (forward_with_cache, generate, grouped_query_attention,
-                               kv_cache_bytes, kv_cache_table, time_per_token, timing_figure)
+from snippets.kv_cache import (
+    forward_with_cache,
+    generate,
+    grouped_query_attention,
+    kv_cache_bytes,
+    kv_cache_table,
+    time_per_token,
+    timing_figure,
+)
 from snippets.transformer import TinyGPT
 
 
@@ -88,5 +95,5 @@ def test_uncached_step_time_grows_with_length_but_cached_does_not():
 
 
 def test_timing_figure():
-    fig = timing_figure(n_tokens=32)
+    fig = timing_figure(n_tokens=24)
     assert trace_types(fig) == {"scatter"} and len(fig.data) == 2

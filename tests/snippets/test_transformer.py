@@ -2,12 +2,19 @@
 
 import pytest
 import torch
-from torch import nn
 
 from snippets._plotting import trace_types
 from snippets.attention import causal_mask
-from snippets.transformer import (TinyGPT, TransformerBlock, attention_map_figure, gpt_param_count,
-                                  reversal_accuracy, reversal_batch, train_reversal)
+from snippets.transformer import (
+    TinyGPT,
+    TransformerBlock,
+    attention_map_figure,
+    gpt_param_count,
+    reversal_accuracy,
+    reversal_batch,
+    to_torch_layer,
+    train_reversal,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -17,18 +24,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-def copy_into_torch_layer(ours: TransformerBlock, ref: nn.TransformerEncoderLayer) -> None:
-    a = ours.attn
-    with torch.no_grad():
-        ref.self_attn.in_proj_weight.copy_(torch.cat([a.w_q.weight, a.w_k.weight, a.w_v.weight]))
-        ref.self_attn.in_proj_bias.copy_(torch.cat([a.w_q.bias, a.w_k.bias, a.w_v.bias]))
-        ref.self_attn.out_proj.load_state_dict(a.w_o.state_dict())
-        ref.linear1.load_state_dict(ours.ffn[0].state_dict())
-        ref.linear2.load_state_dict(ours.ffn[2].state_dict())
-        ref.norm1.load_state_dict(ours.ln1.state_dict())
-        ref.norm2.load_state_dict(ours.ln2.state_dict())
 
 
 @pytest.mark.parametrize("pre_ln", [False, True])
@@ -41,9 +36,8 @@ def test_block_matches_transformer_encoder_layer(pre_ln, causal):
         for ln in (ours.ln1, ours.ln2):
             ln.weight.normal_()
             ln.bias.normal_()
-    ref = nn.TransformerEncoderLayer(d, h, dim_feedforward=40, dropout=0.0, activation="gelu",
-                                     batch_first=True, norm_first=pre_ln).double()
-    copy_into_torch_layer(ours, ref)
+    ref = to_torch_layer(ours)
+    assert ref.norm_first == pre_ln and ref.linear1.out_features == 40
     x = torch.randn(2, 9, d, dtype=torch.float64)
     mask = causal_mask(9) if causal else None
     out, _ = ours(x, mask)
