@@ -98,12 +98,12 @@ def fit(kind: str, steps: int = 800, n: int = 256, lr: float = 3e-3, every: int 
         seed: int = 0) -> dict:
     """Обучение на n точках сетки [0, 1) (MSE, Adam, полный пакет). Возвращает x, предсказание,
     MSE по шагам и нормированную ошибку на каждой частоте сигнала |F̂_k − F_k| / |F_k| (ДПФ)."""
-    with _one_thread():
+    with one_thread():
         return _fit(kind, steps, n, lr, every, seed)
 
 
 @contextlib.contextmanager
-def _one_thread():
+def one_thread():
     """Маленькой сети второй поток не нужен, а на занятой машине он только мешает."""
     old = torch.get_num_threads()
     torch.set_num_threads(1)
