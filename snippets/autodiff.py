@@ -67,6 +67,10 @@ class Value(_Arith):
         o = self.lift(o)
         return Value(self.data * o.data, ((self, o.data), (o, self.data)), "*")
 
+    def __sub__(self, o):
+        o = self.lift(o)
+        return Value(self.data - o.data, ((self, 1.0), (o, -1.0)), "−")
+
     def __pow__(self, k: float):
         return Value(self.data ** k, ((self, k * self.data ** (k - 1)),), f"^{k:g}")
 
@@ -85,6 +89,9 @@ class Value(_Arith):
 
     def relu(self):
         return self._unary(max(self.data, 0.0), float(self.data > 0), "relu")
+
+    def sin(self):
+        return self._unary(math.sin(self.data), math.cos(self.data), "sin")
 
     def backward(self) -> None:
         """∂self/∂v для всех v графа: затравка self.grad = 1, затем VJP в обратном топопорядке."""
@@ -157,6 +164,9 @@ class Dual(_Arith):
     def relu(self):
         return self._chain(max(self.val, 0.0), float(self.val > 0))
 
+    def sin(self):
+        return self._chain(math.sin(self.val), math.cos(self.val))
+
 
 def jvp(f: Callable, x: Sequence[float], v: Sequence[float]) -> tuple[float, float]:
     """(f(x), J(x)·v) за один прямой проход на дуальных числах.
@@ -183,6 +193,23 @@ def grad_reverse(f: Callable, x: Sequence[float]) -> tuple[list[float], int]:
     f(*xs).backward()
     return [v.grad for v in xs], 1
 # --8<-- [end:grad-modes]
+
+
+def expression_swell(n_max: int = 4) -> list[tuple[int, int, int]]:
+    """Символьное дифференцирование логистического отображения l₍ₙ₊₁₎ = 4lₙ(1 − lₙ), l₁ = x
+    (пример Baydin et al., 2018): (n, операций в lₙ, операций в dlₙ/dx без упрощения).
+
+    >>> expression_swell(2)
+    [(1, 0, 0), (2, 3, 2)]
+    """
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    rows, l = [], x
+    for n in range(1, n_max + 1):
+        rows.append((n, int(sp.count_ops(l)), int(sp.count_ops(sp.diff(l, x)))))
+        l = 4 * l * (1 - l)
+    return rows
 
 
 def graph_figure(root: Value, title: str = "Вычислительный граф") -> go.Figure:
@@ -219,4 +246,5 @@ def graph_figure(root: Value, title: str = "Вычислительный гра�
     return fig
 
 
-__all__ = ["Value", "topo_order", "Dual", "jvp", "grad_forward", "grad_reverse", "graph_figure"]
+__all__ = ["Value", "topo_order", "Dual", "jvp", "grad_forward", "grad_reverse", "expression_swell",
+           "graph_figure"]

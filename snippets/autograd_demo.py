@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import torch
 from torch import Tensor
 
@@ -48,7 +50,8 @@ def saved_tensor_version_error() -> str:
     try:
         y.sum().backward()
     except RuntimeError as e:
-        return f"версия y: {before} -> {y._version}\nRuntimeError: {str(e).split('. Hint')[0]}"
+        msg = textwrap.fill(str(e).split(". Hint")[0], 80)
+        return f"версия y: {before} -> {y._version}\nRuntimeError: {msg}"
     return "ошибки нет"
 # --8<-- [end:version]
 
@@ -80,7 +83,7 @@ def backward_twice(retain_graph: bool) -> str:
     try:
         y.backward()
     except RuntimeError as e:
-        return "RuntimeError: " + str(e).split(". ")[0]
+        return "RuntimeError: " + str(e).split(" (")[0]
     return f"оба прохода прошли, x.grad = {x.grad.item():.4f} (= 2·e²)"
 # --8<-- [end:retain]
 

@@ -98,7 +98,8 @@ def schedules_figure(total: int = 100, base_lr: float = 0.1) -> go.Figure:
     fig = new_figure("Расписания шага обучения", "шаг t", "шаг обучения η_t")
     for name, lrs in schedules_table(total, base_lr).items():
         fig.add_scatter(x=list(range(total)), y=[round(v, 6) for v in lrs], mode="lines", name=name)
-    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(height=460, margin=dict(b=120),
+                      legend=dict(orientation="h", y=-0.22, yanchor="top"))
     return fig
 
 

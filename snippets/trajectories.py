@@ -65,7 +65,7 @@ METHODS: dict[str, Callable[[float], Optimizer]] = {
     "RMSProp (α = 0.9)": lambda lr: RMSProp(lr, alpha=0.9),
     "Adam": lambda lr: Adam(lr),
 }
-LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 
 
 # --8<-- [start:run]
@@ -116,7 +116,7 @@ def trajectory_figure(problem: Problem, title: str, log_levels: bool = False) ->
     Z = np.log10(Z + 1e-3) if log_levels else Z
     fig = new_figure(title, "x", "y")
     fig.add_contour(x=xs.round(3), y=ys.round(3), z=Z.round(2), colorscale=[[0, "#8a8a8a"], [1, "#8a8a8a"]],
-                    showscale=False, ncontours=25,
+                    showscale=False, ncontours=16,
                     contours=dict(coloring="lines"), opacity=0.6,
                     hoverinfo="skip", name="линии уровня" + (" log₁₀ f" if log_levels else " f"))
     for name, (lr, path) in tuned(problem).items():
@@ -133,7 +133,8 @@ def trajectory_figure(problem: Problem, title: str, log_levels: bool = False) ->
                     marker=dict(symbol="star", size=14))
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])
-    fig.update_layout(height=480, legend=dict(orientation="h", y=-0.15))
+    fig.update_layout(height=540, margin=dict(b=130),
+                      legend=dict(orientation="h", y=-0.16, yanchor="top"))
     return fig
 
 

@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 import torch
 
-from snippets.autodiff import Dual, Value, grad_forward, grad_reverse, graph_figure, jvp, topo_order
+from snippets.autodiff import (
+    Dual,
+    Value,
+    expression_swell,
+    grad_forward,
+    grad_reverse,
+    graph_figure,
+    jvp,
+    topo_order,
+)
 
 
 def random_expression(seed: int, n_inputs: int = 3, n_ops: int = 12):
@@ -14,7 +23,7 @@ def random_expression(seed: int, n_inputs: int = 3, n_ops: int = 12):
     только на x² + 1 > 0).
     """
     rng = np.random.default_rng(seed)
-    plan = [(rng.integers(0, 9), rng.integers(0, 10**6), rng.integers(0, 10**6), rng.normal())
+    plan = [(rng.integers(0, 10), rng.integers(0, 10**6), rng.integers(0, 10**6), rng.normal())
             for _ in range(n_ops)]
 
     def f(*xs):
@@ -22,7 +31,7 @@ def random_expression(seed: int, n_inputs: int = 3, n_ops: int = 12):
         for op, i, j, c in plan:
             a, b = pool[i % len(pool)], pool[j % len(pool)]
             out = [a + b, a * b, a - b * c, a / (b * b + 1.0), (a * a + 1.0).log(), a.tanh(),
-                   (a * 0.3).exp(), a.relu() + b, (a * a + 0.5) ** -1.5][op]
+                   (a * 0.3).exp(), a.relu() + b, (a * a + 0.5) ** -1.5, a.sin() * b][op]
             pool.append(out)
         return pool[-1] + pool[-2] * 0.5 + pool[len(xs)]
     return f
@@ -91,3 +100,27 @@ def test_graph_figure_has_one_marker_per_node():
     assert {t.type for t in fig.data} == {"scatter"}
     assert len(fig.data[0].x) == len(topo_order(out)) == 6
     assert len(fig.to_json()) < 150_000
+
+
+def test_baydin_example_values():
+    """f(x₁, x₂) = ln x₁ + x₁x₂ − sin x₂ в (2, 5): ∂f/∂x₁ = 1/x₁ + x₂, ∂f/∂x₂ = x₁ − cos x₂."""
+    x1, x2 = Value(2.0), Value(5.0)
+    y = x1.log() + x1 * x2 - x2.sin()
+    y.backward()
+    assert np.isclose(y.data, np.log(2) + 10 - np.sin(5))
+    assert np.isclose(x1.grad, 5.5) and np.isclose(x2.grad, 2 - np.cos(5))
+    assert jvp(lambda a, b: a.log() + a * b - b.sin(), [2.0, 5.0], [0.0, 1.0])[1] == x2.grad
+
+
+def test_symbolic_derivative_swells_while_the_graph_grows_linearly():
+    rows = expression_swell(5)
+    ops_f, ops_df = [r[1] for r in rows], [r[2] for r in rows]
+    assert ops_df[-1] > 5 * ops_f[-1]
+    sizes = []
+    for n in range(1, 6):
+        x = Value(0.3)
+        l = x
+        for _ in range(n - 1):
+            l = 4 * l * (1 - l)
+        sizes.append(len(topo_order(l)))
+    assert np.all(np.diff(np.diff(sizes)) == 0)          # число вершин растёт линейно по n

@@ -57,7 +57,7 @@ def test_adam_l2_and_adamw_decay_differ():
 
 
 def test_bias_correction_makes_first_step_unbiased():
-    """Без поправки первый шаг был бы в (1 − β₁)/√(1 − β₂) ≈ 3.2 раза меньше."""
+    """Без поправки первый шаг был бы в (1 − β₁)/√(1 − β₂) ≈ 3.2 раза больше."""
     p = np.array([0.0])
     Adam(lr=1.0, eps=0.0).step([p], [np.array([5.0])])
     assert p[0] == pytest.approx(-1.0)

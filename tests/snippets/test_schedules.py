@@ -6,8 +6,16 @@ import pytest
 import torch
 from torch.optim import lr_scheduler as S
 
-from snippets.schedules import (cosine_lr, exponential_lr, one_cycle_lr, schedules_figure,
-                                schedules_table, step_lr, warmup_cosine_lr, warmup_lr)
+from snippets.schedules import (
+    cosine_lr,
+    exponential_lr,
+    one_cycle_lr,
+    schedules_figure,
+    schedules_table,
+    step_lr,
+    warmup_cosine_lr,
+    warmup_lr,
+)
 
 BASE, TOTAL = 0.1, 60
 
