@@ -96,7 +96,7 @@ def zero_shot_predict(model: ToyCLIP, images: Tensor, prompts: Tensor) -> Tensor
 # --8<-- [end:zeroshot]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def train_toy_clip(steps: int = 300, batch: int = 64, n_seen: int = 30, seed: int = 0) -> dict:
     """Обучение на парах классов 0…n_seen−1; zero-shot на изображениях всех классов, в том числе
     не виденных (n_seen…39). Возвращает модель, мир, историю потерь и точности."""

@@ -93,7 +93,7 @@ def make_model(kind: str, width: int = 64, n_freqs: int = 6, seed: int = 0) -> n
 # --8<-- [end:models]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fit(kind: str, steps: int = 800, n: int = 256, lr: float = 3e-3, every: int = 20,
         seed: int = 0) -> dict:
     """Обучение на n точках сетки [0, 1) (MSE, Adam, полный пакет). Возвращает x, предсказание,

@@ -8,7 +8,7 @@ GCN на клубе карате Закари (Zachary, 1977; граф вход�
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
@@ -134,7 +134,7 @@ class KarateGCN(nn.Module):
 LABELED = (0, 33)     # полуконтролируемо: известны клубы только инструктора и председателя
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def train_karate(steps: int = 200, lr: float = 0.02, seed: int = 0) -> dict:
     """Обучение по двум размеченным вершинам (перекрёстная энтропия только по ним);
     точность — по остальным 32. Возвращает эмбеддинги до и после, точность, потери."""

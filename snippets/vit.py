@@ -1,7 +1,7 @@
 """Vision Transformer (Dosovitskiy et al., 2021, *An Image is Worth 16x16 Words*): нарезка на патчи,
 модель в torch.nn, интерполяция позиционных эмбеддингов, стоимость внимания от разрешения;
 приёмы против квадратичной сложности внимания (окна, разреженные маски, Linformer, Performer,
-FlashAttention, GQA).
+FlashAttention; MQA/GQA — в snippets/kv_cache.py).
 
 Блок энкодера — ``TransformerBlock`` из snippets/transformer.py (Pre-LN, GELU, d_ff = 4d), тот же,
 что в ViT. Формы внимания: q, k, v — (…, n, d), как в ``F.scaled_dot_product_attention``.
@@ -103,7 +103,7 @@ def interpolate_pos_embed(pos: Tensor, new_grid: int) -> Tensor:
     torch.Size([1, 577, 768])
     """
     cls, grid = pos[:, :1], pos[:, 1:]
-    g, d = int(round(grid.shape[1] ** 0.5)), grid.shape[2]
+    g, d = round(grid.shape[1] ** 0.5), grid.shape[2]
     grid = grid.reshape(1, g, g, d).permute(0, 3, 1, 2)              # (1, d, g, g)
     grid = F.interpolate(grid, size=(new_grid, new_grid), mode="bicubic", align_corners=False)
     return torch.cat([cls, grid.permute(0, 2, 3, 1).reshape(1, new_grid ** 2, d)], dim=1)
@@ -176,8 +176,8 @@ def window_attention(q: Tensor, k: Tensor, v: Tensor, m: int) -> Tensor:
     >>> window_attention(*torch.randn(3, 2, 12, 8), m=4).shape
     torch.Size([2, 12, 8])
     """
-    *batch, n, d = q.shape
-    split = lambda t: t.reshape(*batch, n // m, m, t.shape[-1])     # noqa: E731
+    *batch, n, _ = q.shape
+    split = lambda t: t.reshape(*batch, n // m, m, t.shape[-1])
     out = F.scaled_dot_product_attention(split(q), split(k), split(v))
     return out.reshape(*batch, n, v.shape[-1])
 # --8<-- [end:masks]
@@ -241,19 +241,6 @@ def flash_attention(q: Tensor, k: Tensor, v: Tensor, block: int = 64) -> Tensor:
         acc = corr * acc + P @ v[..., s:s + block, :]
         m = m_new
     return acc / ell
-
-
-def grouped_query_attention(q: Tensor, k: Tensor, v: Tensor) -> Tensor:
-    """GQA (Ainslie et al., 2023): q (B, H, n, d), k и v (B, G, n, d), H кратно G; каждая группа
-    из H/G голов запросов делит одну голову ключей/значений. G = 1 — MQA (Shazeer, 2019), G = H — MHA.
-    KV-кэш меньше в H/G раз.
-
-    >>> grouped_query_attention(torch.randn(1, 8, 5, 4), *torch.randn(2, 1, 2, 5, 4)).shape
-    torch.Size([1, 8, 5, 4])
-    """
-    rep = q.shape[1] // k.shape[1]
-    return F.scaled_dot_product_attention(q, k.repeat_interleave(rep, dim=1),
-                                          v.repeat_interleave(rep, dim=1))
 # --8<-- [end:flash]
 
 

@@ -6,8 +6,15 @@ import numpy as np
 import torch
 
 from snippets._plotting import trace_types
-from snippets.fourier_features import (FREQS, FourierFeatures, fit, fit_figure, make_model,
-                                       spectral_bias_figure, target_signal)
+from snippets.fourier_features import (
+    FREQS,
+    FourierFeatures,
+    fit,
+    fit_figure,
+    make_model,
+    spectral_bias_figure,
+    target_signal,
+)
 from snippets.nerf import positional_encoding
 
 

@@ -6,8 +6,16 @@ import numpy as np
 import torch
 
 from snippets._plotting import trace_types
-from snippets.gnn import (GCNLayer, gat_coefficients, karate_club, karate_figure, message_passing,
-                          normalized_adjacency, sage_mean, train_karate)
+from snippets.gnn import (
+    GCNLayer,
+    gat_coefficients,
+    karate_club,
+    karate_figure,
+    message_passing,
+    normalized_adjacency,
+    sage_mean,
+    train_karate,
+)
 
 
 def random_graph(n=12, p=0.3, seed=0):
@@ -80,7 +88,7 @@ def test_gat_coefficients_match_per_edge_formula():
     rng = np.random.default_rng(2)
     H, W, a = rng.normal(size=(len(A), 4)), rng.normal(size=(4, 3)), rng.normal(size=6)
     alpha = gat_coefficients(A, H, W, a)
-    lrelu = lambda x: x if x > 0 else 0.2 * x               # noqa: E731
+    lrelu = lambda x: x if x > 0 else 0.2 * x
     for i in range(len(A)):
         nb = [i, *np.flatnonzero(A[i])]
         e = np.array([lrelu(a @ np.concatenate([H[i] @ W, H[j] @ W])) for j in nb])

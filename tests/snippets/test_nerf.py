@@ -6,8 +6,14 @@ import pytest
 from scipy import integrate
 
 from snippets._plotting import trace_types
-from snippets.nerf import (positional_encoding, ray_figure, sample_pdf, slab_scene,
-                           stratified_samples, volume_render)
+from snippets.nerf import (
+    positional_encoding,
+    ray_figure,
+    sample_pdf,
+    slab_scene,
+    stratified_samples,
+    volume_render,
+)
 
 
 def test_positional_encoding_matches_definition():
@@ -70,7 +76,7 @@ def test_transmittance_product_form_matches_official_cumprod():
 
 def test_smooth_density_converges_to_integral():
     # 1 − exp(−∫σ dt) для гладкой σ(t) = 3·exp(−(t − 3)²/0,1) по scipy.integrate.quad
-    dens = lambda t: 3.0 * np.exp(-((t - 3.0) ** 2) / 0.1)   # noqa: E731
+    dens = lambda t: 3.0 * np.exp(-((t - 3.0) ** 2) / 0.1)
     integral, _ = integrate.quad(dens, 0.0, 6.0)
     t = np.linspace(0.0, 6.0, 4000, endpoint=False)
     out = volume_render(dens(t), np.ones((4000, 3)), t, 6.0)
