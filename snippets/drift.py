@@ -152,9 +152,9 @@ def concept_drift_errors(n: int = 2000, change: int = 1000, seed: int = 0) -> tu
 
 def concept_drift_figure(seed: int = 1, window: int = 100) -> go.Figure:
     """Скользящая доля ошибок модели и момент срабатывания DDM; P(x) при этом не меняется."""
-    X, err = concept_drift_errors(seed=seed)
+    _, err = concept_drift_errors(seed=seed)
     rolling = np.convolve(err, np.ones(window) / window, mode="valid")
-    warn, alarm = ddm(err)
+    _, alarm = ddm(err)
     fig = new_figure("Дрейф концепции: P(x) та же, P(y | x) сменилась на шаге 1000",
                      "номер примера в потоке", "доля ошибок")
     fig.add_scatter(x=np.arange(window - 1, len(err)), y=rolling.round(3), mode="lines",

@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from snippets.drift import (ab_sample_size, concept_drift_errors, concept_drift_figure, ddm,
-                            drift_figure, ks_test, psi, two_proportion_ztest)
+from snippets.drift import (
+    ab_sample_size,
+    concept_drift_errors,
+    concept_drift_figure,
+    ddm,
+    drift_figure,
+    ks_test,
+    psi,
+    two_proportion_ztest,
+)
 
 
 @pytest.mark.parametrize("shift,n,m", [(0.0, 300, 500), (0.2, 400, 400), (0.5, 1000, 250)])

@@ -5,11 +5,28 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from snippets.losses import (bce_with_logits, contrastive_loss, focal_loss, gradient_figure,
-                             margin_figure, margin_ranking_loss, mse, softmax_focal_loss,
-                             triplet_loss)
+from snippets.losses import (
+    bce_with_logits,
+    contrastive_loss,
+    focal_loss,
+    gradient_figure,
+    margin_figure,
+    margin_ranking_loss,
+    mse,
+    softmax_focal_loss,
+    triplet_loss,
+)
 
 RNG = np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Модели крошечные: один поток быстрее, особенно на занятой машине."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_mse_value_and_gradient_match_torch():

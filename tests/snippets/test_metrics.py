@@ -5,9 +5,19 @@ import pytest
 from scipy.stats import rankdata
 from sklearn import metrics as skm
 
-from snippets.metrics import (auc, average_precision, bleu, confusion_figure, confusion_matrix,
-                              emergence_figure, pr_curve, precision_recall_f1, roc_curve,
-                              roc_pr_figure, synthetic_scores)
+from snippets.metrics import (
+    auc,
+    average_precision,
+    bleu,
+    confusion_figure,
+    confusion_matrix,
+    emergence_figure,
+    pr_curve,
+    precision_recall_f1,
+    roc_curve,
+    roc_pr_figure,
+    synthetic_scores,
+)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -87,12 +97,12 @@ def bleu_by_hand(cand, refs, max_n):
 
 
 def test_bleu_matches_hand_count_and_edge_cases():
-    refs = ["the cat is on the mat".split(), "there is a cat on the mat".split()]
-    cand = "the cat the cat on the mat".split()
+    refs = [["the", "cat", "is", "on", "the", "mat"], ["there", "is", "a", "cat", "on", "the", "mat"]]
+    cand = ["the", "cat", "the", "cat", "on", "the", "mat"]
     assert bleu(cand, refs, 2) == pytest.approx(bleu_by_hand(cand, refs, 2))
     assert bleu(refs[0], refs, 4) == pytest.approx(1.0)
-    assert bleu("on the mat".split(), refs, 2) == pytest.approx(np.exp(1 - 6 / 3))  # штраф за краткость
-    assert bleu("dog".split(), refs, 1) == 0.0
+    assert bleu(["on", "the", "mat"], refs, 2) == pytest.approx(np.exp(1 - 6 / 3))  # штраф за краткость
+    assert bleu(["dog"], refs, 1) == 0.0
 
 
 def test_other_figures():

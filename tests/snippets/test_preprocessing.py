@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 from sklearn import preprocessing as skp
 
-from snippets.preprocessing import (MinMaxScaler, RobustScaler, StandardScaler, condition_number,
-                                    encode_tabular, gd_path, scaling_data, scaling_figure)
+from snippets.preprocessing import (
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+    condition_number,
+    encode_tabular,
+    gd_path,
+    scaling_data,
+    scaling_figure,
+)
 
 
 @pytest.mark.parametrize("ours,theirs", [(MinMaxScaler, skp.MinMaxScaler),

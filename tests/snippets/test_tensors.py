@@ -6,8 +6,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from snippets.tensors import (chain_costs_brute, embed, image_to_tensor, matmul_chain_cost, one_hot,
-                              pad_batch, sliding_windows)
+from snippets.tensors import (
+    chain_costs_brute,
+    embed,
+    image_to_tensor,
+    matmul_chain_cost,
+    one_hot,
+    pad_batch,
+    sliding_windows,
+)
 
 
 def test_image_layout_matches_manual_transpose():
