@@ -306,8 +306,8 @@ def grad_norms_figure(depth: int = 24) -> go.Figure:
         fig.add_scatter(x=list(range(1, depth + 1)), y=[float(f"{v:.3g}") for v in g],
                         mode="lines+markers", name=name)
     fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
-                      margin=dict(b=130))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"),
+                      margin=dict(b=160), height=500)
     return fig
 
 

@@ -132,8 +132,8 @@ def receptive_field_figure(depth: int = 13) -> go.Figure:
     fig.add_scatter(x=list(range(1, depth + 1)), y=dil, mode="lines+markers",
                     name="3×3, дилатация 1, 2, 4, …: r = 2^(l+1) − 1")
     fig.update_yaxes(type="log")
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
-                      margin=dict(b=140))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"),
+                      margin=dict(b=190), height=540)
     return fig
 
 

@@ -163,7 +163,7 @@ def synthetic_detections(n_images: int = 40, seed: int = 0) -> tuple[list, list]
     return dets, gts
 
 
-def pr_figure(seed: int = 0, thresholds: tuple[float, ...] = (0.5, 0.75, 0.85)) -> go.Figure:
+def pr_figure(seed: int = 0, thresholds: tuple[float, ...] = (0.5, 0.8, 0.9)) -> go.Figure:
     """PR-кривые класса 0 игрушечного детектора при нескольких порогах IoU и их огибающие."""
     dets, gts = synthetic_detections(seed=seed)
     fig = new_figure("Precision–recall игрушечного детектора (класс 0)", "recall", "precision")
@@ -184,8 +184,8 @@ def pr_figure(seed: int = 0, thresholds: tuple[float, ...] = (0.5, 0.75, 0.85)) 
                         name=f"IoU ≥ {thr}: огибающая, AP = {ap:.3f}")
     fig.update_xaxes(range=[0, 1.02])
     fig.update_yaxes(range=[0, 1.05])
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
-                      margin=dict(b=170))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"),
+                      margin=dict(b=190), height=540)
     return fig
 
 
@@ -197,6 +197,6 @@ def focal_loss_figure() -> go.Figure:
         loss = focal_loss(torch.logit(p.clamp(max=1 - 1e-6)), torch.ones(100), alpha=1.0, gamma=gamma)
         fig.add_scatter(x=p.numpy().round(3), y=loss.numpy().round(4), mode="lines",
                         name=f"γ = {gamma}" + (" (кросс-энтропия)" if gamma == 0 else ""))
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
-                      margin=dict(b=130))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"),
+                      margin=dict(b=160), height=500)
     return fig
