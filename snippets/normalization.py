@@ -73,7 +73,7 @@ class BatchNorm:
         if self.training:
             xhat, inv_std = standardize(x, axes, self.eps)
             m = x.size // x.shape[1]                      # элементов на канал
-            mu, var = x.mean(axis=axes), x.var(axis=axes)
+            mu, var = x.mean(axis=axes), inv_std.ravel() ** -2 - self.eps   # σ²_B из 1/√(σ²_B + ε)
             self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mu
             self.running_var = ((1 - self.momentum) * self.running_var
                                 + self.momentum * var * m / (m - 1))

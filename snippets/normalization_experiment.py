@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -56,8 +58,9 @@ class DeepNet:
 # --8<-- [end:deepnet]
 
 
+@lru_cache(maxsize=None)
 def bn_loss_curve(bn: bool, lr: float, depth: int = 10, width: int = 32, epochs: int = 40,
-                  batch: int = 50, seed: int = 0) -> list[float]:
+                  batch: int = 50, seed: int = 0) -> tuple[float, ...]:
     """Средняя потеря на пакетах каждой эпохи при обучении SGD на трёх спиралях (300 точек).
 
     Если потеря стала inf/nan, обучение останавливается (кривая обрывается).
@@ -73,11 +76,23 @@ def bn_loss_curve(bn: bool, lr: float, depth: int = 10, width: int = 32, epochs:
             with np.errstate(all="ignore"):
                 loss, dz = softmax_cross_entropy(net.forward(X[j]), y[j])
                 if not np.isfinite(loss):
-                    return curve
+                    return tuple(curve)
                 net.sgd_step(dz, lr)
             losses.append(loss)
         curve.append(float(np.mean(losses)))
-    return curve
+    return tuple(curve)
+
+
+def bn_table(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 40) -> str:
+    """Markdown-таблица: средняя потеря на последней эпохе с BN и без для каждого шага η."""
+    rows = ["| η | без BN | с BN |", "|---|---|---|"]
+    for lr in lrs:
+        cells = []
+        for bn in (False, True):
+            c = bn_loss_curve(bn, lr, epochs=epochs)
+            cells.append(f"{c[-1]:.3f}" if len(c) == epochs else f"разошлось (nan на эпохе {len(c) + 1})")
+        rows.append(f"| {lr:g} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def bn_figure(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 40) -> go.Figure:
@@ -93,6 +108,8 @@ def bn_figure(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 40) -> go
             fig.add_scatter(x=np.arange(1, len(curve) + 1), y=np.round(curve, 4), name=name,
                             mode="lines", line=dict(color=COLORS[k], dash="solid" if bn else "dot"))
     fig.update_yaxes(range=[0, 1.4])
+    fig.update_layout(height=500, legend=dict(orientation="h", yanchor="top", y=-0.3),
+                      margin=dict(b=40))
     return fig
 
 

@@ -204,7 +204,7 @@ def l1_l2_figure(center: tuple[float, float] = (2.0, 0.5),
         fig.add_scatter(x=balls[q][0], y=balls[q][1], fill="toself", mode="lines", name="шар",
                         line=dict(color="#2ca02c"), opacity=0.5, showlegend=col == 1,
                         hoverinfo="skip", row=1, col=col)
-        for k, level in enumerate(touch * np.array([0.15, 0.45, 1.0, 1.7, 2.6])):
+        for k, level in enumerate(touch * np.array([0.15, 0.45, 1.0, 1.6])):
             e = _ellipse(c, Hm, level).round(3)
             fig.add_scatter(x=e[0], y=e[1], mode="lines", hoverinfo="skip",
                             line=dict(color="#1f77b4", width=3 if level == touch else 1),
@@ -217,8 +217,9 @@ def l1_l2_figure(center: tuple[float, float] = (2.0, 0.5),
                         name="решение с ограничением", marker=dict(color="#d62728", size=11),
                         showlegend=col == 1, row=1, col=col,
                         hovertemplate="w = (%{x}, %{y})<extra></extra>")
-        fig.update_xaxes(title_text="w₁", range=[-1.6, 3.4], row=1, col=col)
-        fig.update_yaxes(title_text="w₂", range=[-1.6, 2.4], scaleanchor=f"x{col if col > 1 else ''}",
-                         row=1, col=col)
-    fig.update_layout(height=460, legend=dict(orientation="h", y=-0.2))
+        fig.update_xaxes(title_text="w₁", range=[-1.5, 4.0], constrain="domain", row=1, col=col)
+        fig.update_yaxes(title_text="w₂", range=[-1.5, 2.5], constrain="domain",
+                         scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
+    fig.update_layout(height=480, legend=dict(orientation="h", yanchor="top", y=-0.3),
+                      margin=dict(b=40))
     return fig

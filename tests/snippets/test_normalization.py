@@ -6,9 +6,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from snippets.normalization import (BatchNorm, group_norm, instance_norm, layer_norm, rms_norm,
-                                    standardize, standardize_backward, weight_norm,
-                                    weight_norm_backward)
+from snippets.normalization import (
+    BatchNorm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    rms_norm,
+    standardize,
+    standardize_backward,
+    weight_norm,
+    weight_norm_backward,
+)
 
 T = torch.from_numpy
 
@@ -151,3 +159,35 @@ def test_weight_norm_forward_and_grads_match_torch_parametrization():
     dg, dV = weight_norm_backward(dW, V, g)
     torch.testing.assert_close(T(dg), lin.parametrizations.weight.original0.grad.ravel())
     torch.testing.assert_close(T(dV).T, lin.parametrizations.weight.original1.grad)
+
+
+def test_deepnet_sgd_step_matches_autograd_with_bn():
+    from snippets.normalization_experiment import DeepNet
+    rng = np.random.default_rng(9)
+    X, y = rng.normal(size=(16, 2)), rng.integers(0, 3, size=16)
+    net = DeepNet(2, 6, 3, depth=3, bn=True, seed=1)
+    for bn in net.bns:
+        bn.gamma, bn.beta = rng.normal(size=6), rng.normal(size=6)
+    Ws = [T(w.copy()).requires_grad_() for w in net.W]
+    bs = [T(b.copy()).requires_grad_() for b in net.b]
+    gammas = [T(bn.gamma.copy()).requires_grad_() for bn in net.bns]
+    betas = [T(bn.beta.copy()).requires_grad_() for bn in net.bns]
+    h = T(X)
+    for W, b, g, be in zip(Ws[:-1], bs[:-1], gammas, betas):
+        h = F.relu(F.batch_norm(h @ W + b, None, None, g, be, training=True))
+    F.cross_entropy(h @ Ws[-1] + bs[-1], T(y)).backward()
+
+    from snippets.mlp import softmax_cross_entropy
+    before = [w.copy() for w in net.W] + [bn.gamma.copy() for bn in net.bns]
+    _, dz = softmax_cross_entropy(net.forward(X), y)
+    net.sgd_step(dz, lr=1.0)
+    after = net.W + [bn.gamma for bn in net.bns]
+    for b0, a, ref in zip(before, after, Ws + gammas):
+        torch.testing.assert_close(T(b0 - a), ref.grad)
+
+
+def test_bn_allows_large_learning_rate():
+    from snippets.normalization_experiment import bn_loss_curve
+    assert len(bn_loss_curve(False, 1.0)) < 40                    # без BN — расходится
+    assert bn_loss_curve(True, 1.0)[-1] < 0.5                     # с BN — обучается
+    assert bn_loss_curve(True, 0.01)[-1] < bn_loss_curve(False, 0.01)[-1]

@@ -7,10 +7,22 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from snippets.regularization import (EarlyStopping, constrained_minimum, dropout_backward,
-                                     dropout_forward, dropout_mask, effective_decay, l1_l2_figure,
-                                     l1_penalty, l2_penalty, label_smoothing_ce, lasso_ista, ridge,
-                                     run_with_decay, soft_threshold)
+from snippets.regularization import (
+    EarlyStopping,
+    constrained_minimum,
+    dropout_backward,
+    dropout_forward,
+    dropout_mask,
+    effective_decay,
+    l1_l2_figure,
+    l1_penalty,
+    l2_penalty,
+    label_smoothing_ce,
+    lasso_ista,
+    ridge,
+    run_with_decay,
+    soft_threshold,
+)
 from snippets.regularization_experiment import SETUPS, RegNet, curves_figure, data, train_curves
 
 T = torch.from_numpy
