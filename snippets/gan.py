@@ -216,8 +216,8 @@ def samples_figure(runs: dict[str, list], seed: int = 0) -> go.Figure:
         label = " / ".join(f"{runs[n][i][0]}" for n in names) if len(set(runs[n][i][0] for n in names)) > 1 \
             else str(runs[names[0]][i][0])
         steps.append(dict(method="restyle", args=[{"visible": visible}], label=label))
-    fig.update_layout(sliders=[dict(active=n_snap - 1, steps=steps, pad=dict(t=40),
-                                    currentvalue=dict(prefix="обновлений D / критика: "))], height=520)
+    fig.update_layout(sliders=[dict(active=n_snap - 1, steps=steps, pad=dict(t=70),
+                                    currentvalue=dict(prefix="обновлений D / критика: "))], height=560)
     fig.update_xaxes(range=[-3, 3], title_text="x₁")
     fig.update_yaxes(range=[-3, 3])
     fig.update_yaxes(title_text="x₂", row=1, col=1)
