@@ -23,9 +23,9 @@ def standardize(x: Array, axes: tuple[int, ...], eps: float = 1e-5) -> tuple[Arr
     >>> xh.tolist()
     [[-1.0, -1.0], [1.0, 1.0]]
     """
-    mu = x.mean(axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
-    return (x - mu) * inv_std, inv_std
+    xc = x - x.mean(axis=axes, keepdims=True)
+    inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
+    return xc * inv_std, inv_std
 
 
 def standardize_backward(dxhat: Array, xhat: Array, inv_std: Array,
@@ -35,7 +35,8 @@ def standardize_backward(dxhat: Array, xhat: Array, inv_std: Array,
     Сумма градиента по группе равна нулю: сдвиг всей группы не меняет x̂.
 
     >>> rng = np.random.default_rng(0); x = rng.normal(size=(5, 3))
-    >>> xh, s = standardize(x, (0,)); dx = standardize_backward(rng.normal(size=(5, 3)), xh, s, (0,))
+    >>> xh, s = standardize(x, (0,))
+    >>> dx = standardize_backward(rng.normal(size=(5, 3)), xh, s, (0,))
     >>> np.allclose(dx.sum(axis=0), 0)
     True
     """
@@ -123,8 +124,7 @@ def group_norm(x: Array, groups: int, gamma: Array, beta: Array, eps: float = 1e
     >>> np.allclose(group_norm(x, 4, np.ones(4), np.zeros(4)), instance_norm(x))
     True
     """
-    n, c = x.shape[:2]
-    xg = standardize(x.reshape(n, groups, -1), (2,), eps)[0].reshape(x.shape)
+    xg = standardize(x.reshape(x.shape[0], groups, -1), (2,), eps)[0].reshape(x.shape)
     return xg * _channel(gamma, x.ndim) + _channel(beta, x.ndim)
 
 
@@ -152,7 +152,8 @@ def weight_norm_backward(dW: Array, V: Array, g: Array) -> tuple[Array, Array]:
 
     Градиент по v ортогонален v: шаг меняет направление, а длину задаёт g.
 
-    >>> V = np.array([[3.0], [4.0]]); dg, dV = weight_norm_backward(np.array([[1.0], [0.0]]), V, np.ones(1))
+    >>> V = np.array([[3.0], [4.0]])
+    >>> dg, dV = weight_norm_backward(np.array([[1.0], [0.0]]), V, np.ones(1))
     >>> dg.tolist(), float((dV * V).sum())
     ([0.6], 0.0)
     """

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -58,8 +58,8 @@ class DeepNet:
 # --8<-- [end:deepnet]
 
 
-@lru_cache(maxsize=None)
-def bn_loss_curve(bn: bool, lr: float, depth: int = 10, width: int = 32, epochs: int = 40,
+@cache
+def bn_loss_curve(bn: bool, lr: float, depth: int = 10, width: int = 32, epochs: int = 30,
                   batch: int = 50, seed: int = 0) -> tuple[float, ...]:
     """Средняя потеря на пакетах каждой эпохи при обучении SGD на трёх спиралях (300 точек).
 
@@ -83,19 +83,20 @@ def bn_loss_curve(bn: bool, lr: float, depth: int = 10, width: int = 32, epochs:
     return tuple(curve)
 
 
-def bn_table(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 40) -> str:
+def bn_table(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 30) -> str:
     """Markdown-таблица: средняя потеря на последней эпохе с BN и без для каждого шага η."""
     rows = ["| η | без BN | с BN |", "|---|---|---|"]
     for lr in lrs:
         cells = []
         for bn in (False, True):
             c = bn_loss_curve(bn, lr, epochs=epochs)
-            cells.append(f"{c[-1]:.3f}" if len(c) == epochs else f"разошлось (nan на эпохе {len(c) + 1})")
+            diverged = f"разошлось (nan на эпохе {len(c) + 1})"
+            cells.append(f"{c[-1]:.3f}" if len(c) == epochs else diverged)
         rows.append(f"| {lr:g} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
-def bn_figure(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 40) -> go.Figure:
+def bn_figure(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 30) -> go.Figure:
     """Кривые потерь с BN (сплошные) и без (пунктир) при разных шагах обучения η."""
     fig = new_figure("Глубокий перцептрон (10 слоёв): обучение SGD с BatchNorm и без",
                      "эпоха", "средняя потеря на пакетах эпохи")

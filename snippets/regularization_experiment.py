@@ -1,18 +1,24 @@
 """Опыт: одна и та же переобучающаяся сеть без регуляризации, с L2, с dropout — кривые потерь на
 обучении и валидации и граница решений. Всё на NumPy, функции dropout и L2 из
-``snippets.regularization``; мало данных (80 точек, пятая часть меток перевёрнута) и широкая сеть, чтобы переобучение было видно."""
+``snippets.regularization``; мало данных (80 точек, пятая часть меток перевёрнута) и широкая
+сеть, чтобы переобучение было видно."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
 
 from snippets._plotting import COLORS, new_figure
 from snippets.mlp import init_weight, softmax_cross_entropy
-from snippets.regularization import (EarlyStopping, dropout_backward, dropout_forward,
-                                     dropout_mask, l2_penalty)
+from snippets.regularization import (
+    EarlyStopping,
+    dropout_backward,
+    dropout_forward,
+    dropout_mask,
+    l2_penalty,
+)
 from snippets.toy_data import spirals
 
 Array = np.ndarray
@@ -77,11 +83,13 @@ def data(seed: int = 0, flip: float = 0.2) -> tuple[Array, Array, Array, Array]:
     X, y = spirals(40, 2, seed=seed)
     Xv, yv = spirals(300, 2, seed=seed + 1)
     rng = np.random.default_rng(seed + 2)
-    flip_labels = lambda t: np.where(rng.random(len(t)) < flip, 1 - t, t)  # noqa: E731
+
+    def flip_labels(t: Array) -> Array:
+        return np.where(rng.random(len(t)) < flip, 1 - t, t)
     return X, flip_labels(y), Xv, flip_labels(yv)
 
 
-@lru_cache(maxsize=None)
+@cache
 def train_curves(lam: float, p: float, epochs: int = 400, lr: float = 0.05, every: int = 4,
                  seed: int = 1) -> tuple[Array, Array, Array, RegNet]:
     """Полнопакетное обучение; (эпохи, потеря на обучении, на валидации, сеть) — потери
@@ -106,7 +114,8 @@ def summary_table() -> str:
     for name, kw in SETUPS.items():
         ep, _, val, net = train_curves(**kw)
         acc = (predict(net, Xv).argmax(axis=1) == yv).mean()
-        rows.append(f"| {name} | {val.min():.3f} ({ep[val.argmin()]}) | {val[-1]:.3f} | {acc:.1%} |")
+        best = f"{val.min():.3f} ({ep[val.argmin()]})"
+        rows.append(f"| {name} | {best} | {val[-1]:.3f} | {acc:.1%} |")
     return "\n".join(rows)
 
 
@@ -149,7 +158,8 @@ def boundary_figure(n: int = 45) -> go.Figure:
                         hovertemplate="P(класс 1) = %{z}<extra></extra>")
         for cls, sym in ((0, "circle"), (1, "x")):
             fig.add_scatter(x=X[y == cls, 0].round(3), y=X[y == cls, 1].round(3), mode="markers",
-                            marker=dict(symbol=sym, size=7, color="#d62728" if cls == 0 else "#1f77b4",
+                            marker=dict(symbol=sym, size=7,
+                                        color="#d62728" if cls == 0 else "#1f77b4",
                                         line=dict(width=1, color="white")),
                             name=f"обучение, класс {cls}", showlegend=col == 1, row=1, col=col)
         fig.update_yaxes(scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)

@@ -45,7 +45,7 @@ def test_dropout_statistics_match_torch(p):
 
 @pytest.mark.parametrize("p", [0.2, 0.6])
 def test_dropout_forward_backward_with_torch_mask(p):
-    """Маска, которую выбрал nn.Dropout, подставленная в наши forward/backward, даёт его результат."""
+    """Маска, выбранная nn.Dropout, в наших forward/backward даёт его же результат."""
     rng = np.random.default_rng(1)
     x, dy = rng.normal(size=(64, 32)), rng.normal(size=(64, 32))
     xt = T(x).requires_grad_()
@@ -180,7 +180,7 @@ def test_regnet_backward_matches_autograd_with_dropout_and_l2():
 
 
 def test_experiment_shows_overfitting_and_regularization_helps():
-    ep, train, val, _ = train_curves(**SETUPS["без регуляризации"])
+    _, train, val, _ = train_curves(**SETUPS["без регуляризации"])
     assert train[-1] < train[val.argmin()] and val[-1] > val.min() + 0.3   # переобучение
     _, _, val_l2, _ = train_curves(**SETUPS["L2, λ = 10⁻²"])
     assert val_l2[-1] < val[-1] - 0.3
