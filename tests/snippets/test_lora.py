@@ -48,12 +48,13 @@ def test_merge_is_exact_after_training():
     base = nn.Linear(16, 8)
     w0 = base.weight.detach().clone()
     layer = LoRALinear(base, r=3, alpha=6)
-    opt = torch.optim.SGD([p for p in layer.parameters() if p.requires_grad], lr=0.1)
     x, y = torch.randn(32, 16), torch.randn(32, 8)
-    for _ in range(5):
-        opt.zero_grad()
+    for _ in range(5):                           # SGD вручную (torch.optim тянет torch._dynamo)
         nn.functional.mse_loss(layer(x), y).backward()
-        opt.step()
+        with torch.no_grad():
+            for p in (layer.A, layer.B):
+                p -= 0.1 * p.grad
+                p.grad = None
     torch.testing.assert_close(base.weight, w0, rtol=0, atol=0)   # W₀ не изменился
     merged = layer.merge()
     assert isinstance(merged, nn.Linear)
@@ -83,8 +84,7 @@ def test_freeze_and_discriminative_lrs():
     assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]
     groups = discriminative_param_groups([model[0], model[2]], base_lr=0.01, factor=2.6)
     assert groups[1]["lr"] == 0.01 and abs(groups[0]["lr"] - 0.01 / 2.6) < 1e-15
-    opt = torch.optim.SGD(groups, lr=1.0)
-    assert [g["lr"] for g in opt.param_groups] == [g["lr"] for g in groups]
+    assert groups[0]["params"][0] is model[0].weight and groups[1]["params"][1] is model[2].bias
 
 
 def test_paper_numbers_gpt3():
