@@ -18,6 +18,7 @@ from torch import nn
 from snippets._plotting import new_figure
 
 Tensor = torch.Tensor
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.3, "yanchor": "top"}
 
 
 # --8<-- [start:sdpa]
@@ -67,7 +68,7 @@ def padding_mask(lengths: Tensor, n: int) -> Tensor:
 
 # --8<-- [start:mha]
 class MultiHeadAttention(nn.Module):
-    """MultiHead(Q, K, V) = Concat(head₁, …, head_h) W_O, head_i = Attention(Q W_Qⁱ, K W_Kⁱ, V W_Vⁱ).
+    """MultiHead = Concat(head₁, …, head_h) W_O, head_i = Attention(Q W_Qⁱ, K W_Kⁱ, V W_Vⁱ).
 
     h голов размерности d_head = d_model / h; проекции всех голов — одна матрица d_model × d_model
     на каждую из Q, K, V (головы — срезы её выхода). Для self-attention x_kv = x.
@@ -146,13 +147,15 @@ def softmax_saturation(d_ks: list[int], n_keys: int = 16, trials: int = 200,
 def scaling_figure(d_ks: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256, 512, 1024)) -> go.Figure:
     """Насыщение softmax без масштабирования: максимальный вес и норма якобиана против d_k."""
     r = softmax_saturation(list(d_ks))
-    fig = new_figure("Зачем делить на √d_k: softmax по 16 случайным ключам",
-                     "размерность ключа d_k (лог. шкала)", "среднее значение")
-    for key, name, dash in (("max_raw", "max вес, без √d_k", "solid"),
-                            ("max_scaled", "max вес, с √d_k", "solid"),
-                            ("grad_raw", "‖якобиан softmax‖, без √d_k", "dot"),
-                            ("grad_scaled", "‖якобиан softmax‖, с √d_k", "dot")):
+    fig = new_figure("Зачем делить на √dₖ: softmax по 16 случайным ключам",
+                     "размерность ключа dₖ (лог. шкала)", "среднее значение")
+    for key, name, dash in (("max_raw", "max вес, без √dₖ", "solid"),
+                            ("max_scaled", "max вес, с √dₖ", "solid"),
+                            ("grad_raw", "‖якобиан softmax‖, без √dₖ", "dot"),
+                            ("grad_scaled", "‖якобиан softmax‖, с √dₖ", "dot")):
         fig.add_scatter(x=list(d_ks), y=[round(v, 4) for v in r[key]], name=name,
-                        mode="lines+markers", line=dict(dash=dash))
+                        mode="lines+markers", line={"dash": dash})
     fig.update_xaxes(type="log")
+    fig.update_layout(legend=LEGEND_BELOW,
+                      margin={"b": 170}, height=480)
     return fig

@@ -11,7 +11,8 @@ IGNORE = -100  # метка «не предсказывать» (как ignore_i
 
 
 # --8<-- [start:input]
-def bert_input(tokens_a: list[str], tokens_b: list[str] | None = None) -> tuple[list[str], list[int]]:
+def bert_input(tokens_a: list[str],
+               tokens_b: list[str] | None = None) -> tuple[list[str], list[int]]:
     """[CLS] A [SEP] B [SEP] и номера сегментов (token type ids): 0 для A, 1 для B.
 
     >>> bert_input(["я", "учу"], ["он", "спит"])
@@ -46,7 +47,7 @@ def mlm_mask(ids: Array, vocab_size: int, mask_id: int, special_ids: list[int],
     labels = np.where(selected, ids, IGNORE)
     r = rng.random(ids.shape)
     to_mask = selected & (r < 0.8)
-    to_random = selected & (r >= 0.8) & (r < 0.9)                         # остальные 10 % — как есть
+    to_random = selected & (r >= 0.8) & (r < 0.9)        # остальные 10 % остаются как есть
     inputs = ids.copy()
     inputs[to_mask] = mask_id
     inputs[to_random] = rng.integers(0, vocab_size, size=int(to_random.sum()))

@@ -20,6 +20,7 @@ from snippets.transformer import TinyGPT
 
 Tensor = torch.Tensor
 Cache = list[tuple[Tensor, Tensor]]
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.3, "yanchor": "top"}
 
 
 # --8<-- [start:memory]
@@ -158,4 +159,6 @@ def timing_figure(n_tokens: int = 120, window: int = 4, seed: int = 0) -> go.Fig
                        axis=1)
         fig.add_scatter(x=t, y=(ms * 1e3).round(3), mode="lines+markers", name=name)
     fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(legend=LEGEND_BELOW,
+                      margin={"b": 140}, height=460)
     return fig

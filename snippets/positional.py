@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from snippets._plotting import new_figure
 
 Array = np.ndarray
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.3, "yanchor": "top"}
 
 
 # --8<-- [start:sinusoidal]
@@ -44,7 +45,7 @@ def shift_matrix(k: int, d_model: int, base: float = 10_000.0) -> Array:
     m = np.zeros((d_model, d_model))
     for i, w in enumerate(omega):
         c, s = math.cos(k * w), math.sin(k * w)
-        # (sin a, cos a) → (sin(a+b), cos(a+b)) = (sin a cos b + cos a sin b, cos a cos b − sin a sin b)
+        # (sin a, cos a) → (sin a cos b + cos a sin b, cos a cos b − sin a sin b)
         m[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[c, -s], [s, c]]
     return m
 # --8<-- [end:sinusoidal]
@@ -116,7 +117,7 @@ def sinusoidal_figure(n_pos: int = 64, d_model: int = 64) -> go.Figure:
     pe = sinusoidal_encoding(n_pos, d_model)
     fig = new_figure("Синусоидальное позиционное кодирование (d_model = 64)",
                      "измерение вектора", "позиция pos")
-    fig.add_heatmap(z=pe.round(3), colorscale="RdBu", zmid=0, colorbar=dict(title="значение"),
+    fig.add_heatmap(z=pe.round(3), colorscale="RdBu", zmid=0, colorbar={"title": "значение"},
                     hovertemplate="pos %{y}, измерение %{x}: %{z}<extra></extra>")
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -131,11 +132,13 @@ def rope_rotation_figure(n_pos: int = 7, seed: int = 0) -> go.Figure:
     r = float(np.hypot(q[0], q[1]))
     t = np.linspace(0, 2 * np.pi, 73)
     fig.add_scatter(x=(r * np.cos(t)).round(3), y=(r * np.sin(t)).round(3), mode="lines",
-                    line=dict(dash="dot", width=1), name="окружность радиуса ‖(x₀, x₁)‖")
+                    line={"dash": "dot", "width": 1}, name="окружность радиуса ‖(x₀, x₁)‖")
     fig.add_scatter(x=rotated[:, 0].round(3), y=rotated[:, 1].round(3), mode="markers+text",
-                    text=[f"m={p}" for p in pos], textposition="top center", marker=dict(size=9),
+                    text=[f"m={p}" for p in pos], textposition="top center", marker={"size": 9},
                     name="позиция m")
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    fig.update_layout(legend=LEGEND_BELOW,
+                      margin={"b": 140}, height=460)
     return fig
 
 
@@ -148,6 +151,8 @@ def rope_relative_figure(d: int = 16, seed: int = 0) -> go.Figure:
         n = np.arange(m - 5, m + 26)
         scores = (rope(q[None], np.array([m])) * rope(np.tile(k, (len(n), 1)), n)).sum(-1)
         fig.add_scatter(x=(m - n).tolist(), y=scores.round(4), mode=mode, name=f"m = {m}")
+    fig.update_layout(legend=LEGEND_BELOW,
+                      margin={"b": 140}, height=460)
     return fig
 
 
@@ -159,4 +164,6 @@ def alibi_figure(n_heads: int = 8, max_distance: int = 32) -> go.Figure:
     for h, m in enumerate(alibi_slopes(n_heads), start=1):
         fig.add_scatter(x=dist, y=(-m * dist).round(4), mode="lines",
                         name=f"голова {h}: m = 1/{round(1 / m)}")
+    fig.update_layout(legend=LEGEND_BELOW,
+                      margin={"b": 230}, height=580)
     return fig

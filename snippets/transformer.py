@@ -176,6 +176,17 @@ def reversal_accuracy(model: TinyGPT, length: int = 8, seed: int = 12_345) -> fl
 
 
 @torch.no_grad()
+def accuracy_without_attention(model: TinyGPT, layer: int, length: int = 8) -> float:
+    """Абляция: точность разворота, если выход внимания слоя ``layer`` (с 0) заменить нулями."""
+    hook = model.blocks[layer].attn.register_forward_hook(
+        lambda module, inputs, out: (torch.zeros_like(out[0]), out[1]))
+    try:
+        return reversal_accuracy(model, length)
+    finally:
+        hook.remove()
+
+
+@torch.no_grad()
 def attention_map_figure(model: TinyGPT, length: int = 8, seed: int = 7) -> go.Figure:
     """Интерактивная карта внимания: выпадающий список выбирает слой и голову."""
     x, _ = reversal_batch(1, length, seed=seed)
@@ -189,11 +200,11 @@ def attention_map_figure(model: TinyGPT, length: int = 8, seed: int = 7) -> go.F
             fig.add_heatmap(z=weights[0, head].numpy().round(3), x=labels, y=labels,
                             colorscale="Viridis", zmin=0, zmax=1, visible=not names[:-1],
                             hovertemplate="запрос %{y} → ключ %{x}: %{z}<extra></extra>")
-    title = "Внимание обученной модели: {}"
-    buttons = [dict(label=name, method="update",
-                    args=[{"visible": [j == i for j in range(len(names))]},
-                          {"title.text": title.format(name)}]) for i, name in enumerate(names)]
-    fig.update_layout(title_text=title.format(names[0]), height=520, margin=dict(l=110),
-                      updatemenus=[dict(buttons=buttons, x=1.0, xanchor="right", y=1.13)])
+    title = "Внимание: {}"
+    buttons = [{"label": name, "method": "update",
+                    "args": [{"visible": [j == i for j in range(len(names))]},
+                          {"title.text": title.format(name)}]} for i, name in enumerate(names)]
+    fig.update_layout(title_text=title.format(names[0]), height=520, margin={"l": 110},
+                      updatemenus=[{"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.13}])
     fig.update_yaxes(autorange="reversed")
     return fig

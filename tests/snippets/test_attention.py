@@ -8,8 +8,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from snippets._plotting import trace_types
-from snippets.attention import (MultiHeadAttention, causal_mask, dot_product_std, padding_mask,
-                                scaled_dot_product_attention, scaling_figure, softmax_saturation)
+from snippets.attention import (
+    MultiHeadAttention,
+    causal_mask,
+    dot_product_std,
+    padding_mask,
+    scaled_dot_product_attention,
+    scaling_figure,
+    softmax_saturation,
+)
 
 
 @pytest.mark.parametrize("kind", ["none", "causal", "padding"])

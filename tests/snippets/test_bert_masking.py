@@ -1,11 +1,18 @@
-"""BERT: статистика маскирования MLM (15 %, 80/10/10), пары NSP, выбор отрезка QA, число параметров."""
+"""BERT: статистика маскирования MLM (15 %, 80/10/10), NSP, выбор отрезка QA, число параметров."""
 
 import numpy as np
 import pytest
 from scipy import stats
 from torch import nn
 
-from snippets.bert_masking import IGNORE, bert_input, bert_param_count, best_span, mlm_mask, nsp_pairs
+from snippets.bert_masking import (
+    IGNORE,
+    bert_input,
+    bert_param_count,
+    best_span,
+    mlm_mask,
+    nsp_pairs,
+)
 from snippets.transformer import TransformerBlock
 
 V, MASK, SPECIAL = 1000, 3, [0, 1, 2, 3]        # [PAD], [CLS], [SEP], [MASK]
@@ -93,9 +100,9 @@ def test_best_span_matches_brute_force():
 
 def test_param_count_formula_matches_an_actual_bert_module():
     L, d, vocab, max_pos = 2, 16, 50, 20
-    bert = nn.ModuleDict(dict(
-        tok=nn.Embedding(vocab, d), pos=nn.Embedding(max_pos, d), seg=nn.Embedding(2, d),
-        ln=nn.LayerNorm(d),
-        blocks=nn.ModuleList(TransformerBlock(d, 4, pre_ln=False) for _ in range(L)),
-        pooler=nn.Linear(d, d)))
+    bert = nn.ModuleDict({
+        "tok": nn.Embedding(vocab, d), "pos": nn.Embedding(max_pos, d), "seg": nn.Embedding(2, d),
+        "ln": nn.LayerNorm(d),
+        "blocks": nn.ModuleList(TransformerBlock(d, 4, pre_ln=False) for _ in range(L)),
+        "pooler": nn.Linear(d, d)})
     assert sum(p.numel() for p in bert.parameters()) == bert_param_count(L, d, vocab, max_pos)

@@ -67,7 +67,8 @@ def test_cache_size_matches_memory_formula():
 
 
 def test_memory_formula_known_values():
-    # Llama-2-70B: 80 слоёв, 8 KV-голов по 128, 4096 токенов, fp16 → 1,25 ГиБ; без GQA — в 8 раз больше
+    # Llama-2-70B: 80 слоёв, 8 KV-голов по 128, 4096 токенов, fp16 → 1,25 ГиБ;
+    # без GQA — в 8 раз больше
     assert kv_cache_bytes(80, 8, 128, 4096) == 1_342_177_280
     assert kv_cache_bytes(80, 64, 128, 4096) == 8 * kv_cache_bytes(80, 8, 128, 4096)
     assert "1.25 ГиБ" in kv_cache_table()
@@ -88,7 +89,7 @@ def test_uncached_step_time_grows_with_length_but_cached_does_not():
     model = TinyGPT(vocab_size=64, d_model=128, n_heads=4, n_layers=2, max_len=128).eval()
     plain = time_per_token(model, 128, use_cache=False)
     cached = time_per_token(model, 128, use_cache=True)
-    med = lambda a: float(np.median(a))  # noqa: E731 — медиана устойчива к паузам планировщика
+    med = lambda a: float(np.median(a))
     assert med(plain[-16:]) > 2 * med(plain[:16])          # без кэша: растёт с длиной
     assert med(cached[-16:]) < 2 * med(cached[:16])        # с кэшем: почти постоянно
     assert med(cached[-16:]) < med(plain[-16:])

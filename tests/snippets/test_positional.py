@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 
 from snippets._plotting import trace_types
-from snippets.positional import (alibi_bias, alibi_figure, alibi_slopes, rope, rope_relative_figure,
-                                 rope_rotation_figure, shift_matrix, sinusoidal_encoding,
-                                 sinusoidal_figure)
+from snippets.positional import (
+    alibi_bias,
+    alibi_figure,
+    alibi_slopes,
+    rope,
+    rope_relative_figure,
+    rope_rotation_figure,
+    shift_matrix,
+    sinusoidal_encoding,
+    sinusoidal_figure,
+)
 
 
 def test_sinusoidal_matches_formula_elementwise():

@@ -8,6 +8,7 @@ from snippets.attention import causal_mask
 from snippets.transformer import (
     TinyGPT,
     TransformerBlock,
+    accuracy_without_attention,
     attention_map_figure,
     gpt_param_count,
     reversal_accuracy,
@@ -84,8 +85,16 @@ def test_first_layer_attends_to_the_mirror_position():
     with torch.no_grad():
         _, maps = model(x)
     w = maps[0].mean(dim=(0, 1))                     # слой 1, среднее по примерам и головам
-    mirror = torch.stack([w[i, 15 - i] for i in range(8, 16)])  # x_{2L−1−i}: цифра, которую копируем
+    # запрос i предсказывает цифру с позиции 2L − 1 − i = 15 − i
+    mirror = torch.stack([w[i, 15 - i] for i in range(8, 16)])
     assert mirror.mean() > 0.6
+
+
+def test_ablation_first_layer_does_the_work():
+    model, _ = train_reversal()
+    assert accuracy_without_attention(model, 0) < 0.3       # без внимания слоя 1 — угадывание
+    assert accuracy_without_attention(model, 1) > 0.95      # слой 2 не нужен
+    assert reversal_accuracy(model) > 0.95                  # хук снят, модель цела
 
 
 def test_attention_map_figure_has_a_menu_over_layers_and_heads():
