@@ -102,6 +102,22 @@ def sliding_windows(series: Array, window: int, horizon: int = 1) -> tuple[Array
 # --8<-- [end:windows]
 
 
+# --8<-- [start:intensity]
+def matmul_intensity(n: int, d_in: int, d_out: int, bytes_per: int = 4) -> tuple[int, float]:
+    """FLOP и арифметическая интенсивность (FLOP на байт памяти) слоя Y = XW + b на пакете из n.
+
+    FLOP = 2·n·d_in·d_out (умножение и сложение); байты = b·(n·d_in + d_in·d_out + n·d_out) —
+    прочитать X и W, записать Y. Пока интенсивность ниже «порога» железа (десятки–сотни FLOP/байт),
+    слой упирается в пропускную способность памяти, и рост n почти бесплатен.
+
+    >>> flop, ai = matmul_intensity(1, 4096, 4096); flop, round(ai, 2)
+    (33554432, 0.5)
+    """
+    flop = 2 * n * d_in * d_out
+    return flop, flop / (bytes_per * (n * d_in + d_in * d_out + n * d_out))
+# --8<-- [end:intensity]
+
+
 # --8<-- [start:chain]
 def matmul_chain_cost(dims: list[int]) -> tuple[int, str]:
     """Наименьшее число умножений для A_1·…·A_n, A_i ∈ R^{d_{i−1}×d_i}, и расстановка скобок.

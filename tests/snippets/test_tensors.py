@@ -72,3 +72,13 @@ def test_matmul_chain_dp_equals_brute_force(seed):
 def test_chain_cost_counts_real_products():
     # (10×100)(100×5) = 5000 умножений, затем (10×5)(5×50) = 2500
     assert chain_costs_brute([10, 100, 5, 50])["((A1·A2)·A3)"] == 10 * 100 * 5 + 10 * 5 * 50
+
+
+def test_matmul_intensity_grows_with_batch_to_the_limit():
+    from snippets.tensors import matmul_intensity
+
+    values = [matmul_intensity(n, 512, 256)[1] for n in (1, 16, 256, 10**6)]
+    assert values == sorted(values)
+    # предел при n → ∞: 2·d_in·d_out / (b·(d_in + d_out)) — веса читаются один раз на весь пакет
+    assert values[-1] == pytest.approx(2 * 512 * 256 / (4 * (512 + 256)), rel=1e-3)
+    assert matmul_intensity(3, 5, 7)[0] == 2 * 3 * 5 * 7
