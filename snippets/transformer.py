@@ -142,23 +142,37 @@ def reversal_batch(batch: int, length: int = 8, seed: int = 0) -> tuple[Tensor, 
     return x, y
 
 
+@torch.no_grad()
+def adam_step(params: list[nn.Parameter], state: list[tuple[Tensor, Tensor]], t: int,
+              lr: float = 3e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+    """Шаг Adam (Kingma & Ba, 2015; вывод — в билете 4): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+    θ ← θ − η·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ). Вручную, а не ``torch.optim``: тот при
+    первом вызове импортирует ``torch._dynamo`` — секунды на сборке страницы."""
+    for p, (m, v) in zip(params, state):
+        m.mul_(betas[0]).add_(p.grad, alpha=1 - betas[0])
+        v.mul_(betas[1]).addcmul_(p.grad, p.grad, value=1 - betas[1])
+        denom = (v / (1 - betas[1] ** t)).sqrt_().add_(eps)
+        p.addcdiv_(m, denom, value=-lr / (1 - betas[0] ** t))
+        p.grad = None
+
+
 @functools.lru_cache(maxsize=4)
 def train_reversal(steps: int = 80, length: int = 8, seed: int = 0) -> tuple[TinyGPT, list[float]]:
-    """Обучает TinyGPT (2 слоя × 4 головы, d = 32) AdamW-ом; возвращает модель и кривую потерь."""
+    """Обучает TinyGPT (2 слоя × 4 головы, d = 32) Adam-ом; возвращает модель и кривую потерь."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)                        # крошечные матрицы: потоки только мешают
     try:
         model = TinyGPT(vocab_size=11, d_model=32, n_heads=4, n_layers=2, max_len=2 * length,
                         seed=seed)
-        opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
+        params = list(model.parameters())               # связанные веса — один параметр
+        state = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
         losses = []
-        for step in range(steps):
+        for step in range(1, steps + 1):
             x, y = reversal_batch(64, length, seed=seed * 100_000 + step)
             logits, _ = model(x)
             loss = F.cross_entropy(logits.reshape(-1, 11), y.reshape(-1), ignore_index=-100)
-            opt.zero_grad()
             loss.backward()
-            opt.step()
+            adam_step(params, state, step)
             losses.append(loss.item())
     finally:
         torch.set_num_threads(threads)

@@ -9,6 +9,7 @@ from snippets.transformer import (
     TinyGPT,
     TransformerBlock,
     accuracy_without_attention,
+    adam_step,
     attention_map_figure,
     gpt_param_count,
     reversal_accuracy,
@@ -61,6 +62,24 @@ def test_gpt_is_causal():
     torch.testing.assert_close(logits[:, :8], logits2[:, :8])
     assert not torch.allclose(logits[:, 8:], logits2[:, 8:])
     assert all(torch.all(w.triu(1) == 0) for w in maps)
+
+
+def test_adam_step_matches_torch_adam():
+    a = TinyGPT(vocab_size=11, d_model=16, n_heads=2, n_layers=1, max_len=8, seed=3)
+    b = TinyGPT(vocab_size=11, d_model=16, n_heads=2, n_layers=1, max_len=8, seed=3)
+    params_a = list(a.parameters())
+    state = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params_a]
+    opt = torch.optim.Adam(b.parameters(), lr=3e-3)
+    x, y = reversal_batch(8, length=4, seed=0)
+    for t in range(1, 6):
+        for model in (a, b):
+            logits, _ = model(x)
+            torch.nn.functional.cross_entropy(logits.reshape(-1, 11), y.reshape(-1)).backward()
+        adam_step(params_a, state, t)
+        opt.step()
+        opt.zero_grad()
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb)
 
 
 def test_reversal_batch_is_a_reversal():
