@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # маленькие примеры на 2 ядрах: потоки только мешают
 sys.path.insert(0, str(ROOT))
 
 from scripts.browser import free_port, launch, mkdocs_cmd, serve  # noqa: E402
