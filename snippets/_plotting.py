@@ -43,19 +43,24 @@ def new_figure(title: str, x_title: str = "", y_title: str = "", **layout) -> go
     return fig
 
 
-def show(fig: go.Figure, div_id: str, alt: str | None = None, height: int = 420) -> str:
+def show(fig: go.Figure, div_id: str, alt: str | None = None, height: int = 420,
+         measured: bool = False) -> str:
     """HTML-контейнер фигуры: JSON фигуры в атрибуте ``data-figure``.
 
     Не ``<script type="application/json">``: мгновенная навигация Material пересоздаёт
     встроенные скрипты и пытается выполнить JSON как JavaScript.
 
     ``div_id`` — стабильный id (сборки детерминированы); ``alt`` — текстовая
-    альтернатива для чтения с экрана (по умолчанию заголовок фигуры).
+    альтернатива для чтения с экрана (по умолчанию заголовок фигуры). ``measured=True`` —
+    фигура показывает живой замер (время): её данные меняются от сборки к сборке, и тест
+    воспроизводимости сравнивает всё, кроме них.
 
     >>> out = show(new_figure("Тест"), "fig-test")
     >>> out.startswith('<div class="hb-figure" id="fig-test"')
     True
     >>> 'data-figure="{&quot;data&quot;' in out
+    True
+    >>> 'data-measured' in show(new_figure("Время"), "fig-t", measured=True)
     True
     """
     if not div_id.replace("-", "").replace("_", "").isalnum():
@@ -65,9 +70,10 @@ def show(fig: go.Figure, div_id: str, alt: str | None = None, height: int = 420)
         fig.update_layout(height=height)
     alt = alt or (fig.layout.title.text or "Интерактивная фигура")
     payload = html.escape(fig.to_json(validate=False, pretty=False), quote=True)
+    mark = ' data-measured="1"' if measured else ""
     return (
         f'<div class="hb-figure" id="{div_id}" role="img" aria-label="{html.escape(alt)}" '
-        f'style="min-height:{fig.layout.height}px" data-figure="{payload}">'
+        f'style="min-height:{fig.layout.height}px"{mark} data-figure="{payload}">'
         f'<noscript>{html.escape(alt)}</noscript></div>'
     )
 
