@@ -195,14 +195,16 @@ def waveform_figure(x: Array, sr: int = SR, step: int = 4) -> go.Figure:
 def resolution_figure(x: Array, sr: int = SR, windows: tuple = (128, 1024), hop: int = 160) -> go.Figure:
     """Спектрограммы одного сигнала с коротким и длинным окном: компромисс время/частота."""
     fig = new_figure("Короткое окно — точно во времени, длинное — по частоте", "", "")
-    titles = [f"окно {n} отсчётов = {1000 * n / sr:.0f} мс, Δf = {sr / n:.1f} Гц" for n in windows]
+    titles = [f"окно {n} отсчётов ({1000 * n / sr:.0f} мс)<br>Δf = {sr / n:.1f} Гц".replace(".", ",")
+              for n in windows]
     fig.set_subplots(1, 2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
+    fig.update_layout(margin=dict(t=90))
     for col, n in enumerate(windows, start=1):
         S = np.abs(stft(x, n, hop)) ** 2
         keep = slice(None, None, max(1, (n // 2 + 1) // 128))        # не больше ~128 строк
         f = np.fft.rfftfreq(n, 1 / sr)[keep]
         fig.add_heatmap(z=_db(S)[keep], x=(np.arange(S.shape[1]) * hop / sr).round(3), y=f.round(0),
-                        coloraxis="coloraxis", name=f"окно {n}")
+                        coloraxis="coloraxis", name=f"окно {n}", row=1, col=col)
         fig.update_xaxes(title_text="время, с", row=1, col=col)
     fig.update_yaxes(title_text="частота, Гц", row=1, col=1)
     fig.update_layout(coloraxis=dict(colorscale="Viridis", colorbar_title="дБ"))
@@ -234,16 +236,18 @@ def features_figure(x: Array, sr: int = SR, n_fft: int = 400, hop: int = 160) ->
     fig = new_figure("От вейвформы к признакам ASR", "", "")
     fig.set_subplots(3, 1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.45, 0.35, 0.2],
                      subplot_titles=["спектрограмма мощности, дБ (201 бин, показан каждый 2-й)",
-                                     "лог-мел спектрограмма, дБ (80 полос)", "MFCC (13 коэффициентов)"])
+                                     "лог-мел спектрограмма, дБ (80 полос)",
+                                     "MFCC (13 коэффициентов, каждый нормирован по времени)"])
     t = (np.arange(1 + x.size // hop) * hop / sr).round(3)
     S = np.abs(stft(x, n_fft, hop)) ** 2
     M = mel_filterbank(sr, n_fft, 80) @ S
     C = mfcc(np.log(np.maximum(M, 1e-10)))
+    C = (C - C.mean(1, keepdims=True)) / C.std(1, keepdims=True)     # для показа: по строкам
     fig.add_heatmap(z=_db(S)[::2], x=t, y=np.fft.rfftfreq(n_fft, 1 / sr)[::2].round(0), row=1, col=1,
                     coloraxis="coloraxis", name="|X|²")
     fig.add_heatmap(z=_db(M), x=t, y=np.arange(80), row=2, col=1, coloraxis="coloraxis", name="лог-мел")
     fig.add_heatmap(z=C.astype(np.float32), x=t, y=np.arange(13), row=3, col=1, colorscale="RdBu",
-                    showscale=False, name="MFCC")
+                    zmid=0, showscale=False, name="MFCC")
     fig.update_layout(coloraxis=dict(colorscale="Viridis", colorbar=dict(title="дБ", len=0.8, y=0.6)),
                       height=640)
     fig.update_yaxes(title_text="Гц", row=1, col=1)
