@@ -95,6 +95,8 @@ def noise_distribution(counts: Array, power: float = 0.75) -> Array:
 def keep_probability(counts: Array, t: float = 1e-3) -> Array:
     """Прореживание частых слов: слово w остаётся с вероятностью min(1, √(t / f(w))), f — доля в корпусе.
 
+    Так в статье (Mikolov et al., 2013b); в коде word2vec.c вероятность чуть больше: √(t/f) + t/f.
+
     >>> keep_probability(np.array([900, 100]), t=0.01).round(3)
     array([0.105, 0.316])
     """
@@ -301,7 +303,7 @@ def embedding_map_figure(E: Array, words: list[str], title: str) -> go.Figure:
     for n, cls in enumerate([*CLASSES, "прочие"]):
         idx = [k for k, w in enumerate(words) if word_class(w) == cls]
         fig.add_scatter(x=xy[idx, 0], y=xy[idx, 1], mode="markers+text", name=cls,
-                        text=[words[k] for k in idx], textposition="top center",
+                        text=[words[k] for k in idx], textposition="top center", textfont_size=10,
                         marker=dict(size=8, color=COLORS[n % len(COLORS)],
                                     symbol="diamond" if n >= len(COLORS) else "circle"))
     return fig
