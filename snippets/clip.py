@@ -145,6 +145,8 @@ def similarity_figure(n: int = 10, seed: int = 0) -> go.Figure:
                         hovertemplate="изобр. %{y}, подпись %{x}: %{z}<extra></extra>")
     fig.update_layout(updatemenus=[dict(
         buttons=[dict(label=t.name, method="update", args=[{"visible": [u is t for u in fig.data]}])
-                 for t in fig.data], active=1, x=0, y=1.15, xanchor="left")], margin=dict(t=90))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x")
+                 for t in fig.data], active=1, x=0, xanchor="left", y=1.02, yanchor="bottom")],
+        margin=dict(t=110), height=480)
+    fig.update_xaxes(constrain="domain")
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
     return fig

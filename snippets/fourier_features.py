@@ -150,11 +150,11 @@ def fit_figure(kinds: tuple[str, ...] = ("relu", "ff", "siren")) -> go.Figure:
     r = fit(kinds[0])
     fig.add_scatter(x=r["x"].round(4), y=r["y"].round(3), name="сигнал", mode="lines",
                     line=dict(width=4, color="rgba(128,128,128,0.5)"))
-    for k in kinds:
+    for k, dash in zip(kinds, ("solid", "dash", "dot")):
         r = fit(k)
         fig.add_scatter(x=r["x"].round(4), y=r["pred"].round(3), mode="lines",
-                        name=f"{NAMES[k]}, MSE {r['mse'][-1]:.3f}")
-    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+                        line=dict(dash=dash), name=f"{NAMES[k]}, MSE {r['mse'][-1]:.1e}")
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top"))
     return fig
 
 
@@ -162,7 +162,7 @@ def spectral_bias_figure(kind: str = "relu") -> go.Figure:
     """Ошибка на каждой частоте сигнала по шагам обучения: спектральное смещение."""
     r = fit(kind)
     fig = new_figure(f"Спектральное смещение: {NAMES[kind]}", "шаг обучения",
-                     "нормированная ошибка на частоте |F̂ₖ − Fₖ| / |Fₖ|")
+                     "ошибка на частоте |F̂ₖ − Fₖ| / |Fₖ|")
     for j, k in enumerate(FREQS):
         fig.add_scatter(x=r["step"], y=r["freq_err"][:, j].round(4), mode="lines",
                         name=f"k = {k}")

@@ -191,5 +191,5 @@ def karate_figure() -> go.Figure:
     fig.update_layout(updatemenus=[dict(
         buttons=[dict(label=s, method="update", args=[{"visible": [k // 3 == i for k in range(6)]}])
                  for i, s in enumerate(("до обучения", "после обучения"))],
-        active=1, x=0, y=1.15, xanchor="left")], margin=dict(t=90), height=520)
+        active=1, x=0, xanchor="left", y=1.02, yanchor="bottom")], margin=dict(t=110), height=540)
     return fig

@@ -100,6 +100,23 @@ def sample_pdf(edges: Array, weights: Array, n: int,
 # --8<-- [end:sampling]
 
 
+# --8<-- [start:mlp]
+def nerf_mlp_parameters(l_x: int = 10, l_d: int = 4, width: int = 256) -> int:
+    """Параметры одной MLP NeRF (архитектура из приложения статьи и кода авторов): γ(x) (3 + 6L_x
+    чисел) → 8 слоёв по 256 с ReLU, γ(x) подклеивается ко входу шестого слоя; выход σ (1 число) и
+    признак 256; [признак ‖ γ(d)] → 128 → RGB.
+
+    >>> nerf_mlp_parameters()
+    595844
+    """
+    dx, dd = 3 + 6 * l_x, 3 + 6 * l_d                    # 63 и 27 с самими координатами
+    dense = lambda i, o: i * o + o                       # веса + смещения
+    trunk = dense(dx, width) + 6 * dense(width, width) + dense(width + dx, width)
+    heads = dense(width, 1) + dense(width, width) + dense(width + dd, width // 2) + dense(width // 2, 3)
+    return trunk + heads
+# --8<-- [end:mlp]
+
+
 def slab_scene(t: Array) -> tuple[Array, Array]:
     """Синтетическая сцена на луче: полупрозрачный синий слой σ = 0,5 на [2, 3] и непрозрачный
     красный σ = 8 на [4, 5]. Возвращает (σ(t), rgb(t)).
@@ -137,5 +154,5 @@ def ray_figure(n_coarse: int = 32, n_fine: int = 64, seed: int = 0) -> go.Figure
                     name="грубая выборка", marker=dict(symbol="line-ns-open", size=12))
     fig.add_scatter(x=t_f.round(3), y=np.full(n_fine, -0.16), mode="markers",
                     name="тонкая выборка", marker=dict(symbol="line-ns-open", size=12))
-    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top"))
     return fig

@@ -140,7 +140,7 @@ def attention_cost_figure(sizes: tuple[int, ...] = (224, 384, 512, 768, 1024, 15
     fig.add_scatter(x=sizes, y=win.sum(1).round(3), name="окна 7×7 (Swin): 4NC² + 2M²NC",
                     mode="lines+markers")
     fig.update_yaxes(type="log")
-    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top"))
     return fig
 
 
@@ -260,7 +260,8 @@ def mask_patterns_figure(n: int = 48) -> go.Figure:
     buttons = [dict(label=f"{name} — {int(m.sum()) / n**2:.0%} пар", method="update",
                     args=[{"visible": [j == i for j in range(len(pats))]}])
                for i, (name, m) in enumerate(pats.items())]
-    fig.update_layout(updatemenus=[dict(buttons=buttons, active=1, x=0, y=1.12, xanchor="left")],
-                      height=520, margin=dict(t=90))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x")
+    fig.update_layout(updatemenus=[dict(buttons=buttons, active=1, x=0, xanchor="left", y=1.02,
+                                        yanchor="bottom")], height=540, margin=dict(t=110))
+    fig.update_xaxes(constrain="domain")
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
     return fig

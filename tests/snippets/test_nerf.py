@@ -7,6 +7,7 @@ from scipy import integrate
 
 from snippets._plotting import trace_types
 from snippets.nerf import (
+    nerf_mlp_parameters,
     positional_encoding,
     ray_figure,
     sample_pdf,
@@ -126,3 +127,14 @@ def test_ray_figure():
     fine = np.array(fig.data[-1].x)
     # тонкая выборка сосредоточена у поверхностей: > 80 % точек в слоях [2, 3] и [4, 5]
     assert np.mean(((fine >= 1.8) & (fine <= 3.2)) | ((fine >= 3.8) & (fine <= 5.2))) > 0.8
+
+
+def test_nerf_mlp_parameters_match_torch_definition():
+    from torch import nn
+
+    W, dx, dd = 256, 63, 27                                  # код авторов: skips=[4], use_viewdirs
+    trunk = [nn.Linear(dx, W)] + [nn.Linear(W + dx if i == 4 else W, W) for i in range(7)]
+    heads = [nn.Linear(W, 1), nn.Linear(W, W), nn.Linear(W + dd, W // 2), nn.Linear(W // 2, 3)]
+    count = sum(p.numel() for m in trunk + heads for p in m.parameters())
+    assert nerf_mlp_parameters() == count == 595_844
+    assert 2 * count * 4 / 1e6 < 5                          # грубая + тонкая сети в float32 < 5 МБ
