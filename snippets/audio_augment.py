@@ -47,7 +47,12 @@ def speed_perturb(x: Array, factor: float) -> Array:
 
 
 def istft(X: Array, n_fft: int, hop: int, length: int | None = None) -> Array:
-    """Обратное STFT сложением с перекрытием: x = Σ_t w·irfft(X_t) / Σ_t w² (окно Ханна)."""
+    """Обратное STFT сложением с перекрытием: x = Σ_t w·irfft(X_t) / Σ_t w² (окно Ханна).
+
+    >>> x = np.random.default_rng(0).normal(size=1000)
+    >>> bool(np.allclose(istft(stft(x, 256, 64), 256, 64, length=1000), x))
+    True
+    """
     frames = np.fft.irfft(X.T, n=n_fft, axis=1) * hann(n_fft)
     n = n_fft + hop * (X.shape[1] - 1)
     y, norm = np.zeros(n), np.zeros(n)

@@ -30,7 +30,11 @@ def ring_data(n: int, gen: torch.Generator, k: int = 8, radius: float = 2.0, std
 
 
 def mlp(d_in: int, d_out: int, hidden: int = 64) -> nn.Sequential:
-    """Генератор (2 → 2) или дискриминатор/критик (2 → 1): два скрытых слоя ReLU."""
+    """Генератор (2 → 2) или дискриминатор/критик (2 → 1): два скрытых слоя ReLU.
+
+    >>> sum(p.numel() for p in mlp(2, 1).parameters())   # (2·64 + 64) + (64·64 + 64) + (64 + 1)
+    4417
+    """
     return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                          nn.Linear(hidden, d_out))
 # --8<-- [end:data]

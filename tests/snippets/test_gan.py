@@ -60,7 +60,8 @@ def test_trained_logistic_discriminator_approaches_d_star():
     gen = torch.Generator().manual_seed(0)
     real, fake = torch.randn(2000, 1, generator=gen), torch.randn(2000, 1, generator=gen) + 1
     D = nn.Linear(1, 1)
-    opt = torch.optim.LBFGS(D.parameters(), max_iter=50, line_search_fn="strong_wolfe")
+    nn.init.zeros_(D.weight), nn.init.zeros_(D.bias)          # детерминированный старт: D ≡ 1/2
+    opt = torch.optim.LBFGS(D.parameters(), max_iter=100, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
