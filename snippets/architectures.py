@@ -156,7 +156,7 @@ def densenet121(k: int = 32, blocks: tuple[int, ...] = (6, 12, 24, 16)) -> nn.Se
 def depthwise_separable(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
     """Блок MobileNetV1: depthwise 3×3 (groups=c_in, своё ядро на канал) → pointwise 1×1.
 
-    Параметры 9·C_in + C_in·C_out вместо 9·C_in·C_out: в 1/C_out + 1/9 раза меньше.
+    Параметры 9·C_in + C_in·C_out вместо 9·C_in·C_out, то есть доля 1/C_out + 1/9 от обычной свёртки.
     """
     return nn.Sequential(cbr(c_in, c_in, 3, stride, groups=c_in), cbr(c_in, c_out, 1))
 # --8<-- [end:depthwise]

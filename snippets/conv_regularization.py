@@ -59,7 +59,8 @@ def stochastic_depth(x: Tensor, branch: Tensor, p: float, gen: torch.Generator,
                      training: bool = True) -> Tensor:
     """Стохастическая глубина (Huang et al., 2016): в обучении остаточная ветвь F(x) примера
     выключается целиком с вероятностью p, y = x + m·F(x)/(1 − p), m ~ Bernoulli(1 − p);
-    на инференсе y = x + F(x). (В статье вместо деления на 1 − p ветвь на тесте умножают на 1 − p.)
+    на инференсе y = x + F(x). В статье ветвь выключают сразу для всего мини-пакета и на тесте
+    умножают на 1 − p вместо деления в обучении; по примерам, как здесь, — вариант drop path.
 
     >>> stochastic_depth(torch.zeros(4, 1), torch.ones(4, 1), 0.5, torch.Generator().manual_seed(0)).flatten()
     tensor([0., 2., 0., 0.])

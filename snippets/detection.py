@@ -125,7 +125,7 @@ def focal_loss(logits: torch.Tensor, targets: torch.Tensor, alpha: float = 0.25,
     p_t = p для положительных (y = 1) и 1 − p для отрицательных, α_t = α или 1 − α.
     При γ = 0 и α = 0,5 — половина бинарной кросс-энтропии.
 
-    Лёгкий пример (p_t ≈ 0,95) ослабляется в (1 − p_t)^γ ≈ 400 раз, трудный (p_t ≈ 0,05) — почти нет:
+    Лёгкий пример (p_t ≈ 0,95) ослабляется множителем (1 − p_t)^γ ≈ 1/450, трудный (p_t ≈ 0,05) — почти нет:
 
     >>> x, y = torch.tensor([3.0, -3.0]), torch.tensor([1.0, 1.0])
     >>> ce = torch.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none")

@@ -39,8 +39,9 @@ def segmentation_metrics(pred: Array, target: Array, n_classes: int) -> dict[str
 
 
 def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
-    """Дифференцируемый Dice (Milletari et al., 2016) для масок (N, C, H, W):
-    1 − mean_c (2 Σ p·y + ε) / (Σ p + Σ y + ε), p = softmax по каналам, y — one-hot."""
+    """Дифференцируемый («мягкий») Dice для масок (N, C, H, W):
+    1 − mean_c (2 Σ p·y + ε) / (Σ p + Σ y + ε), p = softmax по каналам, y — one-hot.
+    В V-Net (Milletari et al., 2016) в знаменателе Σ p² + Σ y²."""
     p = logits.softmax(dim=1)
     y = nn.functional.one_hot(target, logits.shape[1]).permute(0, 3, 1, 2).float()
     inter, total = (p * y).sum((0, 2, 3)), (p + y).sum((0, 2, 3))

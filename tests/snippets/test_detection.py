@@ -76,7 +76,7 @@ def test_nms_matches_bruteforce(seed, thr):
 
 
 def test_nms_hand_checked_cases():
-    # A подавляет B (IoU 0,68); C пересекается только с B (IoU 0,68), поэтому C остаётся
+    # A подавляет B (IoU 0,67); у C с A IoU 0,43 ≤ 0,5 (с B — 0,67, но B уже выброшена), поэтому C остаётся
     a, b, c = [0, 0, 10, 10], [2, 0, 12, 10], [4, 0, 14, 10]
     boxes, scores = np.array([a, b, c], float), np.array([0.9, 0.8, 0.7])
     assert round(box_iou(boxes[:1], boxes[1:2])[0, 0], 2) == 0.67
