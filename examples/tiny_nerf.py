@@ -189,7 +189,9 @@ display(HTML(show(fig, "t12-tiny-nerf-views")))
 
 # %% [markdown]
 # **Выученная геометрия.** Плотность $\sigma$ на сетке плоскости; пунктир — истинные круги:
-# сеть восстановила их форму только по одномерным снимкам.
+# сеть восстановила их форму только по одномерным снимкам. В углах квадрата — «плавающие»
+# сгустки (floaters): туда почти не попадают лучи камер, и данные плотность там не ограничивают.
+# Та же беда у настоящего NeRF в плохо покрытых снимками областях.
 
 # %%
 grid = torch.linspace(-2, 2, 81)
@@ -198,7 +200,8 @@ with torch.no_grad():
     sig_pred, _ = model(torch.stack([gx, gy], -1))
 fig = new_figure("Плотность σ, выученная по снимкам", "x", "y", width=560, height=540)
 fig.add_heatmap(x=grid.numpy().round(3), y=grid.numpy().round(3),
-                z=sig_pred.numpy().round(2), colorscale="Viridis", colorbar=dict(title="σ"))
+                z=sig_pred.numpy().round(2), zmin=0, zmax=40, colorscale="Viridis",
+                colorbar=dict(title="σ"))
 circle = np.linspace(0, 2 * np.pi, 60)
 for (cx, cy), r, _ in DISKS:
     fig.add_scatter(x=(cx + r * np.cos(circle)).round(3), y=(cy + r * np.sin(circle)).round(3),

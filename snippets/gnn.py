@@ -135,21 +135,22 @@ LABELED = (0, 33)     # полуконтролируемо: известны к�
 
 
 @functools.cache
-def train_karate(steps: int = 200, lr: float = 0.02, seed: int = 0) -> dict:
-    """Обучение по двум размеченным вершинам (перекрёстная энтропия только по ним);
-    точность — по остальным 32. Возвращает эмбеддинги до и после, точность, потери."""
+def train_karate(steps: int = 100, lr: float = 0.01, weight_decay: float = 5e-4, seed: int = 0) -> dict:
+    """Обучение по двум размеченным вершинам (перекрёстная энтропия только по ним, Adam с
+    L2-штрафом 5·10⁻⁴, как у Kipf & Welling); точность — по остальным 32.
+    Возвращает эмбеддинги до и после, точность, потери."""
     with one_thread():
-        return _train(steps, lr, seed)
+        return _train(steps, lr, weight_decay, seed)
 
 
-def _train(steps: int, lr: float, seed: int) -> dict:
+def _train(steps: int, lr: float, weight_decay: float, seed: int) -> dict:
     A, y = karate_club()
     A_hat = torch.tensor(normalized_adjacency(A), dtype=torch.float32)
     model = KarateGCN(seed=seed)
     with torch.no_grad():
         emb0 = model.embed(A_hat).numpy()
     idx, target = torch.tensor(LABELED), torch.tensor(y[list(LABELED)])
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     losses = []
     for _ in range(steps):
         loss = nn.functional.cross_entropy(model(A_hat)[idx], target)
