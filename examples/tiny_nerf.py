@@ -21,7 +21,6 @@
 
 # %%
 import math
-import time
 
 import numpy as np
 import torch
@@ -32,7 +31,6 @@ from snippets._plotting import new_figure, show
 from snippets.nerf import volume_render
 
 torch.set_num_threads(1)          # сеть маленькая: второй поток только мешает
-start = time.perf_counter()
 
 DISKS = [((-0.6, 0.3), 0.55, (0.9, 0.2, 0.2)),   # центр, радиус, цвет RGB
          ((0.7, 0.2), 0.45, (0.2, 0.4, 0.9)),
@@ -209,4 +207,3 @@ for (cx, cy), r, _ in DISKS:
                     hoverinfo="skip")
 fig.update_yaxes(scaleanchor="x")
 display(HTML(show(fig, "t12-tiny-nerf-density")))
-print(f"время ноутбука: {time.perf_counter() - start:.1f} с")
