@@ -57,7 +57,7 @@ def kv_cache_table(seq_len: int = 4096, batch: int = 1) -> str:
 @torch.no_grad()
 def forward_with_cache(model: TinyGPT, tokens: Tensor, cache: Cache | None = None
                        ) -> tuple[Tensor, Cache]:
-    """Прогон новых токens (B, T) при уже закэшированных t₀ позициях: q, k, v считаются только
+    """Прогон новых токенов (B, T) при уже закэшированных t₀ позициях: q, k, v считаются только
     для новых токенов, K и V прошлых берутся из кэша. Возвращает логиты (B, T, V) и новый кэш.
     Первый вызов с промптом (cache=None) — префилл (prefill), дальше по одному токену.
 

@@ -61,7 +61,7 @@ def l1_penalty(params: list[Array], lam: float) -> tuple[float, list[Array]]:
 
 
 def soft_threshold(w: Array, t: float) -> Array:
-    """Проксимальный оператор λ|w|: sign(w)·max(|w| − t, 0) — малые веса становятся ровно 0.
+    """Проксимальный оператор t·|w|: sign(w)·max(|w| − t, 0) — малые веса становятся ровно 0.
 
     >>> soft_threshold(np.array([-3.0, 0.5, 2.0]), 1.0).tolist()
     [-2.0, 0.0, 1.0]
