@@ -1,5 +1,5 @@
 """Колода Anki из экзамена: по карточке на билет (план ответа), вопрос теорминимума, вопрос
-собеседования и углубляющий вопрос (короткий ответ). Файл кладётся в site/assets/handbook.apkg.
+собеседования и углубляющий вопрос (короткий ответ). Файл сайта — assets/handbook.apkg.
 
 Ответы не пишутся второй раз: берутся со страниц — первый абзац (жирный) под меткой вопроса и
 пункты «Плана ответа». Формулы переводятся в разметку MathJax, которую понимает Anki.
@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import genanki
 import markdown as md
+from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # MkDocs грузит хук по пути файла; hooks.exam — соседний модуль
@@ -115,8 +117,16 @@ def build_deck(docs: Path = DOCS) -> tuple[genanki.Deck, list[str]]:
     return deck, missing
 
 
-def on_post_build(config, **kwargs):
+def deck_bytes() -> bytes:
+    """Файл .apkg колоды (genanki пишет только в файл — пишем во временный)."""
     deck, _ = build_deck()
-    out = Path(config["site_dir"]) / "assets" / "handbook.apkg"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    genanki.Package(deck).write_to_file(str(out))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "handbook.apkg"
+        genanki.Package(deck).write_to_file(str(path))
+        return path.read_bytes()
+
+
+def on_files(files, config, **kwargs):
+    # Файл сайта, а не запись после сборки: так MkDocs проверяет ссылку на него со страниц.
+    files.append(File.generated(config, "assets/handbook.apkg", content=deck_bytes()))
+    return files

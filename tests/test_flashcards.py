@@ -10,13 +10,15 @@ from hooks.flashcards import build_deck
 
 DATA = load_exam()
 QUESTIONS = [q for b in DATA["interview"] for s in b["sections"] for q in s["questions"]]
-EXPECTED = 13 + len(DATA["theory"]) + len(QUESTIONS) + sum(len(q["followups"]) for q in QUESTIONS)
+# План ответа: 13 билетов + приложение о GNN; затем все вопросы и углубляющие вопросы.
+EXPECTED = len(DATA["tickets"]) + len(DATA["theory"]) + len(QUESTIONS) + sum(
+    len(q["followups"]) for q in QUESTIONS)
 
 
 def test_every_question_has_a_card():
     deck, missing = build_deck()
     assert not missing, f"нет короткого ответа (жирного абзаца под меткой) для: {missing}"
-    assert len(deck.notes) == EXPECTED == 130
+    assert len(deck.notes) == EXPECTED == 14 + 28 + 21 + 68
 
 
 def test_built_site_ships_the_deck(site, tmp_path):

@@ -3,8 +3,13 @@
 import numpy as np
 import torch
 
-from snippets.gradients import (backprop_vs_numeric_cost, clip_by_global_norm, clip_by_value,
-                                grad_norms_figure, layer_grad_norms)
+from snippets.gradients import (
+    backprop_vs_numeric_cost,
+    clip_by_global_norm,
+    clip_by_value,
+    grad_norms_figure,
+    layer_grad_norms,
+)
 
 
 def test_sigmoid_gradients_vanish_towards_input():
