@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 import plotly.graph_objects as go
-from scipy.stats import norm
 
 from snippets._plotting import new_figure
 
@@ -98,7 +100,7 @@ def two_proportion_ztest(conv_a: int, n_a: int, conv_b: int, n_b: int) -> tuple[
     """
     pool = (conv_a + conv_b) / (n_a + n_b)
     z = (conv_b / n_b - conv_a / n_a) / np.sqrt(pool * (1 - pool) * (1 / n_a + 1 / n_b))
-    return float(z), float(2 * norm.sf(abs(z)))
+    return float(z), math.erfc(abs(z) / math.sqrt(2))        # 2(1 − Φ(|z|))
 
 
 def ab_sample_size(p_base: float, mde: float, alpha: float = 0.05, power: float = 0.8) -> int:
@@ -109,7 +111,7 @@ def ab_sample_size(p_base: float, mde: float, alpha: float = 0.05, power: float 
     31231
     """
     p2 = p_base + mde
-    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
     return int(np.ceil(z ** 2 * (p_base * (1 - p_base) + p2 * (1 - p2)) / mde ** 2))
 # --8<-- [end:ab]
 

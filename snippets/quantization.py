@@ -13,7 +13,6 @@ import warnings
 
 import torch
 import torch.nn.functional as F
-from scipy.stats import norm
 from torch import nn
 
 Tensor = torch.Tensor
@@ -154,9 +153,9 @@ def nf4_levels() -> Tensor:
     [-1.0, 0.0, 0.0796, 1.0]
     """
     offset = 0.9677083
-    pos = norm.ppf(torch.linspace(offset, 0.5, 9)[:-1].double().numpy())
-    neg = -norm.ppf(torch.linspace(offset, 0.5, 8)[:-1].double().numpy())
-    v = torch.tensor(sorted([*pos, 0.0, *neg]), dtype=torch.float64)
+    pos = torch.special.ndtri(torch.linspace(offset, 0.5, 9)[:-1].double())   # Φ⁻¹ — квантили
+    neg = -torch.special.ndtri(torch.linspace(offset, 0.5, 8)[:-1].double())
+    v = torch.sort(torch.cat([pos, torch.zeros(1, dtype=torch.float64), neg])).values
     return (v / v.abs().max()).float()
 
 
