@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from snippets._plotting import new_figure
+from snippets.rnn import one_thread
 
 Tensor = torch.Tensor
 BOS, EOS, VOCAB = 10, 11, 12          # цифры 0–9, начало и конец последовательности
@@ -78,15 +79,16 @@ class Seq2Seq(nn.Module):
 
     def __init__(self, d: int = 32, attention: str | None = "bahdanau", seed: int = 0):
         super().__init__()
-        torch.manual_seed(seed)
         self.attention = attention
-        self.emb = nn.Embedding(VOCAB, d)
-        self.encoder = nn.GRU(d, d // 2, bidirectional=True, batch_first=True)   # h_j = [→h_j; ←h_j]
-        self.att = {"bahdanau": AdditiveAttention(d, d, d), "luong": MultiplicativeAttention(d, d),
-                    None: None}[attention]
-        self.cell = nn.GRUCell(2 * d if attention == "bahdanau" else d, d)
-        self.W_c = nn.Linear(2 * d, d) if attention == "luong" else None
-        self.out = nn.Linear(2 * d if attention == "bahdanau" else d, VOCAB)
+        with torch.random.fork_rng():                   # свой seed, глобальный генератор не трогаем
+            torch.manual_seed(seed)
+            self.emb = nn.Embedding(VOCAB, d)
+            self.encoder = nn.GRU(d, d // 2, bidirectional=True, batch_first=True)  # h_j = [→h_j; ←h_j]
+            self.att = {"bahdanau": AdditiveAttention(d, d, d),
+                        "luong": MultiplicativeAttention(d, d), None: None}[attention]
+            self.cell = nn.GRUCell(2 * d if attention == "bahdanau" else d, d)
+            self.W_c = nn.Linear(2 * d, d) if attention == "luong" else None
+            self.out = nn.Linear(2 * d if attention == "bahdanau" else d, VOCAB)
 
     def encode(self, src: Tensor) -> tuple[Tensor, Tensor]:
         """src (B, n) → выходы H (B, n, d) и начальное состояние декодера s_0 (B, d)."""
@@ -120,7 +122,7 @@ class Seq2Seq(nn.Module):
 # --8<-- [end:model]
 
 
-def reversal_batch(batch: int, n: int = 8, seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+def reversal_batch(batch: int, n: int = 6, seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
     """(src, tgt_in, tgt_out): src — n случайных цифр, tgt_in = [BOS, rev], tgt_out = [rev, EOS].
 
     >>> src, tgt_in, tgt_out = reversal_batch(1, n=4, seed=0)
@@ -135,30 +137,27 @@ def reversal_batch(batch: int, n: int = 8, seed: int = 0) -> tuple[Tensor, Tenso
 
 
 # --8<-- [start:train]
-def train(attention: str | None = "bahdanau", steps: int = 120, n: int = 8, batch: int = 128,
+@one_thread                             # крошечные матрицы: лишние потоки только мешают
+def train(attention: str | None = "luong", steps: int = 100, n: int = 6, batch: int = 128,
           lr: float = 2e-2, seed: int = 0) -> tuple[Seq2Seq, list[float]]:
     """Обучение с принуждением учителем: −Σ_t log p(y_t | y_<t, x), Adam, отсечение градиента."""
     model = Seq2Seq(attention=attention, seed=seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses, threads = [], torch.get_num_threads()
-    torch.set_num_threads(1)            # крошечные матрицы: потоки только мешают
-    try:
-        for i in range(steps):
-            src, tgt_in, tgt_out = reversal_batch(batch, n, seed=seed * 100_003 + i)
-            loss = F.nll_loss(model(src, tgt_in).flatten(0, 1), tgt_out.flatten())
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            losses.append(loss.item())
-    finally:
-        torch.set_num_threads(threads)
+    losses = []
+    for i in range(steps):
+        src, tgt_in, tgt_out = reversal_batch(batch, n, seed=seed * 100_003 + i)
+        loss = F.nll_loss(model(src, tgt_in).flatten(0, 1), tgt_out.flatten())
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
     return model, losses
 # --8<-- [end:train]
 
 
 @functools.lru_cache(maxsize=4)
-def trained(attention: str | None = "bahdanau", steps: int = 120) -> tuple[Seq2Seq, list[float]]:
+def trained(attention: str | None = "luong", steps: int = 100) -> tuple[Seq2Seq, list[float]]:
     """Обученная модель и кривая потерь (кэш: блоки страницы используют одну и ту же модель)."""
     model, losses = train(attention, steps)
     return model.eval(), losses
@@ -171,7 +170,7 @@ def loss_figure(curves: dict[str, list[float]]) -> go.Figure:
     for name, losses in curves.items():
         t = torch.tensor(losses)
         smooth = torch.nn.functional.avg_pool1d(t[None, None], 10, 1)[0, 0]
-        fig.add_scatter(x=list(range(10, len(losses) + 1)), y=smooth.round(decimals=4).tolist(),
+        fig.add_scatter(x=list(range(10, len(losses) + 1)), y=[float(f"{v:.4g}") for v in smooth.tolist()],
                         mode="lines", name=name)
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
@@ -225,11 +224,13 @@ def markov_step(logp: Tensor) -> StepFn:
     return lambda tok, state: (logp[tok], state)
 
 
+@one_thread
 def model_step(model: Seq2Seq, src: list[int]) -> tuple[StepFn, Tensor]:
     """Функция шага для поиска по одному примеру и начальное состояние декодера."""
     with torch.no_grad():
         H, s0 = model.encode(torch.tensor([src]))
 
+    @one_thread
     def step(tok: int, s: Tensor) -> tuple[Tensor, Tensor]:
         with torch.no_grad():
             logp, s, _ = model.step(torch.tensor([tok]), s, H)
@@ -237,7 +238,8 @@ def model_step(model: Seq2Seq, src: list[int]) -> tuple[StepFn, Tensor]:
     return step, s0
 
 
-def sequence_accuracy(model: Seq2Seq, n: int = 8, count: int = 500, seed: int = 99_999) -> float:
+@one_thread
+def sequence_accuracy(model: Seq2Seq, n: int = 6, count: int = 500, seed: int = 99_999) -> float:
     """Доля примеров, развёрнутых без единой ошибки (жадный поиск пакетом)."""
     src, _, tgt_out = reversal_batch(count, n, seed)
     with torch.no_grad():
@@ -250,6 +252,7 @@ def sequence_accuracy(model: Seq2Seq, n: int = 8, count: int = 500, seed: int = 
     return (torch.stack(out, 1) == tgt_out).all(1).float().mean().item()
 
 
+@one_thread
 def attention_weights(model: Seq2Seq, src: list[int]) -> tuple[list[int], Tensor]:
     """Жадно декодировать src и вернуть (выход, матрица внимания (длина выхода, n))."""
     with torch.no_grad():
