@@ -47,6 +47,10 @@ class Cell(nn.Module):
     """Общее для ячеек: W_x ∈ R^{d_in×k·d_h}, W_h ∈ R^{d_h×k·d_h}, смещения b_x, b_h (как в PyTorch).
 
     Инициализация как в PyTorch: все параметры ~ U(−1/√d_h, 1/√d_h).
+
+    >>> cell = LSTMCell.from_torch(nn.LSTMCell(2, 3))
+    >>> tuple(cell.W_x.shape), tuple(cell.W_h.shape), tuple(cell.b_x.shape)
+    ((2, 12), (3, 12), (12,))
     """
 
     k = 1   # число блоков весов: RNN 1, GRU 3, LSTM 4

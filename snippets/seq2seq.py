@@ -75,6 +75,10 @@ class Seq2Seq(nn.Module):
     Бахданау: внимание по s_{t−1}, контекст c_t — вход ячейки: s_t = GRU([y_{t−1}; c_t], s_{t−1}).
     Луонг: s_t = GRU(y_{t−1}, s_{t−1}), внимание по s_t, выход W_o tanh(W_c [s_t; c_t]).
     Без внимания: вся входная последовательность — в начальном состоянии декодера.
+
+    >>> src, tgt_in, _ = reversal_batch(4, n=5)
+    >>> tuple(Seq2Seq(attention="luong")(src, tgt_in).shape)   # (B, T, V): log p на каждом шаге
+    (4, 6, 12)
     """
 
     def __init__(self, d: int = 32, attention: str | None = "bahdanau", seed: int = 0):

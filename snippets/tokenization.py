@@ -129,7 +129,11 @@ def bpe_encode(word: str, merges: list[Pair], byte_level: bool = False) -> list[
 
 
 def tokens_per_word(text: str, merges: list[Pair], byte_level: bool = False) -> float:
-    """Средняя длина слова в токенах (fertility), маркер </w> — отдельный токен только без слияний."""
+    """Средняя длина слова в токенах (fertility); маркер </w> без слияний — отдельный токен.
+
+    >>> tokens_per_word("кот кот", []), tokens_per_word("кот кот", [("к", "о"), ("ко", "т")])
+    (4.0, 2.0)
+    """
     counts = word_counts(text)
     total = sum(c * len(bpe_encode(w, merges, byte_level)) for w, c in counts.items())
     return total / sum(counts.values())

@@ -63,7 +63,11 @@ def toy_corpus(n_sentences: int = 3000, seed: int = 0) -> list[list[str]]:
 
 
 def word_class(word: str) -> str:
-    """Смысловой класс слова из CLASSES или «прочие» (глаголы, предлоги)."""
+    """Смысловой класс слова из CLASSES или «прочие» (глаголы, предлоги).
+
+    >>> word_class("чай"), word_class("пьёт")
+    ('напитки', 'прочие')
+    """
     return next((k for k, ws in CLASSES.items() if word in ws), "прочие")
 
 
@@ -216,7 +220,12 @@ def ppmi(X: Array, alpha: float = 1.0) -> Array:
 
 
 def svd_embeddings(M: Array, dim: int) -> Array:
-    """Векторы слов из усечённого SVD: M ≈ U_d Σ_d V_dᵀ, строки U_d Σ_d^{1/2} (Levy et al., 2015)."""
+    """Векторы слов из усечённого SVD: M ≈ U_d Σ_d V_dᵀ, строки U_d Σ_d^{1/2} (Levy et al., 2015).
+
+    >>> E = svd_embeddings(np.diag([4.0, 1.0]), dim=1)      # ранг 1: остаётся главное направление
+    >>> E.round(3).tolist()
+    [[2.0], [0.0]]
+    """
     Uu, S, _ = np.linalg.svd(M)
     return Uu[:, :dim] * np.sqrt(S[:dim])
 # --8<-- [end:ppmi]
@@ -234,7 +243,12 @@ def glove_weight(x: Array, x_max: float = 100.0, alpha: float = 0.75) -> Array:
 
 def glove_loss_grads(W: Array, Wc: Array, b: Array, bc: Array, i: Array, j: Array,
                      x: Array) -> tuple[float, tuple[Array, Array, Array, Array]]:
-    """J = Σ f(X_ij)(w_iᵀw̃_j + b_i + b̃_j − log X_ij)² по ненулевым X_ij; градиенты — 2 f(X_ij)·e_ij·(…)."""
+    """J = Σ f(X_ij)(w_iᵀw̃_j + b_i + b̃_j − log X_ij)² по ненулевым X_ij; градиенты — 2 f(X_ij)·e_ij·(…).
+
+    >>> z = np.zeros((1, 2))                               # нулевые векторы: J = f(x)·(log x)²
+    >>> round(glove_loss_grads(z, z, np.zeros(1), np.zeros(1), [0], [0], np.array([100.0]))[0], 4)
+    21.2076
+    """
     f = glove_weight(x)
     e = np.einsum("nd,nd->n", W[i], Wc[j]) + b[i] + bc[j] - np.log(x)
     g = 2 * f * e
@@ -281,7 +295,12 @@ def nearest(E: Array, words: list[str], word: str, n: int = 5) -> list[tuple[str
 
 
 def neighbour_purity(E: Array, words: list[str], n: int = 3) -> float:
-    """Доля из n ближайших соседей, попавших в тот же смысловой класс (по словам из CLASSES)."""
+    """Доля из n ближайших соседей, попавших в тот же смысловой класс (по словам из CLASSES).
+
+    >>> E = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    >>> neighbour_purity(E, ["чай", "кофе", "кошка", "собака"], n=1)
+    1.0
+    """
     content = [w for w in words if word_class(w) != "прочие"]
     hits = [word_class(v) == word_class(w) for w in content for v, _ in nearest(E, words, w, n)]
     return float(np.mean(hits))
