@@ -24,14 +24,18 @@ def export_onnx(model: nn.Module, example: torch.Tensor, dynamo: bool = True) ->
     dynamo=False — прежний экспортёр через трассировку TorchScript (устаревший, но быстрый).
     """
     model = model.eval()
+    onnx_log = logging.getLogger("torch.onnx")      # экспортёр шумит про отсутствие torchvision
+    level = onnx_log.level
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if dynamo:
-            logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-            batch = torch.export.Dim("batch")
-            program = torch.onnx.export(model, (example,), input_names=["x"],
-                                        output_names=["logits"], dynamo=True,
-                                        dynamic_shapes=({0: batch},), verbose=False)
+            onnx_log.setLevel(logging.ERROR)
+            try:
+                program = torch.onnx.export(model, (example,), input_names=["x"],
+                                            output_names=["logits"], dynamo=True, verbose=False,
+                                            dynamic_shapes=({0: torch.export.Dim("batch")},))
+            finally:
+                onnx_log.setLevel(level)
             return program.model_proto.SerializeToString()
         buf = io.BytesIO()
         torch.onnx.export(model, (example,), buf, input_names=["x"], output_names=["logits"],
