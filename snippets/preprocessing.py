@@ -135,7 +135,7 @@ def scaling_figure(standardize: bool, steps: int = 50) -> go.Figure:
     path = gd_path(X, y, lr, steps)
     w_star = np.linalg.lstsq(X, y, rcond=None)[0]
     span = np.abs(w_star).max() * 1.6
-    g = np.linspace(-span, span, 81)
+    g = np.linspace(-span, span, 61)
     W1, W2 = np.meshgrid(g + w_star[0], g + w_star[1])
     Wf = np.stack([W1.ravel(), W2.ravel()])
     loss = (((X @ Wf) - y[:, None]) ** 2).mean(axis=0) / 2
