@@ -28,8 +28,18 @@ import numpy as np
 from IPython.display import HTML, display
 
 from snippets._plotting import new_figure, show
-from snippets.word2vec import (CLASSES, build_vocab, cooccurrence, nearest, neighbour_purity, ppmi,
-                               svd_embeddings, toy_corpus, train_sgns, word_class)
+from snippets.word2vec import (
+    CLASSES,
+    build_vocab,
+    cooccurrence,
+    nearest,
+    neighbour_purity,
+    ppmi,
+    svd_embeddings,
+    toy_corpus,
+    train_sgns,
+    word_class,
+)
 
 sentences = toy_corpus(n_sentences=3000, seed=0)
 words, counts = build_vocab(sentences)

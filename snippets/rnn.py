@@ -59,7 +59,7 @@ class Cell(nn.Module):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
         a = 1 / math.sqrt(d_h)
-        u = lambda *shape: nn.Parameter(torch.rand(*shape, generator=g) * 2 * a - a)  # noqa: E731
+        u = lambda *shape: nn.Parameter(torch.rand(*shape, generator=g) * 2 * a - a)
         self.d_h = d_h
         self.W_x, self.W_h = u(d_in, self.k * d_h), u(d_h, self.k * d_h)
         self.b_x, self.b_h = u(self.k * d_h), u(self.k * d_h)

@@ -275,7 +275,7 @@ def attention_weights(model: Seq2Seq, src: list[int]) -> tuple[list[int], Tensor
 def attention_figure(model: Seq2Seq, src: list[int]) -> go.Figure:
     """Тепловая карта внимания α_tj: строка — шаг декодера t, столбец — позиция входа j."""
     out, A = attention_weights(model, src)
-    name = lambda tok: "EOS" if tok == EOS else str(tok)  # noqa: E731
+    name = lambda tok: "EOS" if tok == EOS else str(tok)
     fig = new_figure("Внимание декодера при развороте последовательности",
                      "вход: позиция j и цифра", "выход: шаг t и цифра")
     fig.add_heatmap(z=A.numpy().round(3), x=[f"{j}: {d}" for j, d in enumerate(src)],

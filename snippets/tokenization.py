@@ -8,6 +8,7 @@ Bojanowski et al. (2017) — fastText. Корпус — два параллел�
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import plotly.graph_objects as go
 
@@ -97,17 +98,19 @@ def bpe_train(counts: dict[str, int], n_merges: int, byte_level: bool = False,
         pairs: dict[Pair, int] = {}
         sym: dict[Symbol, int] = {}
         for word, c in vocab.items():
-            for a, b in zip(word, word[1:]):
+            for a, b in pairwise(word):
                 pairs[(a, b)] = pairs.get((a, b), 0) + c
             for a in word:
                 sym[a] = sym.get(a, 0) + c
         if not pairs:
             break                                   # каждое слово — уже один токен
-        score = (lambda p: pairs[p]) if criterion == "freq" else \
-            (lambda p: pairs[p] / (sym[p[0]] * sym[p[1]]))
-        best = max(pairs, key=score)                # max берёт первую из равных
+        if criterion == "freq":
+            scores = pairs
+        else:
+            scores = {p: n / (sym[p[0]] * sym[p[1]]) for p, n in pairs.items()}
+        best = max(scores, key=scores.__getitem__)  # max берёт первую из равных
         vocab = {merge_word(w, best): c for w, c in vocab.items()}
-        trace.append((best, score(best), sum(len(w) * c for w, c in vocab.items())))
+        trace.append((best, scores[best], sum(len(w) * c for w, c in vocab.items())))
     return trace
 
 
@@ -120,7 +123,7 @@ def bpe_encode(word: str, merges: list[Pair], byte_level: bool = False) -> list[
     rank = {p: r for r, p in enumerate(merges)}
     symbols = split_word(word, byte_level)
     while len(symbols) > 1:
-        best = min(zip(symbols, symbols[1:]), key=lambda p: rank.get(p, len(rank)))
+        best = min(pairwise(symbols), key=lambda p: rank.get(p, len(rank)))
         if best not in rank:
             break
         symbols = merge_word(symbols, best)

@@ -5,8 +5,17 @@ import torch
 from torch import nn
 
 from snippets._plotting import trace_types
-from snippets.rnn import (CELLS, SETUPS, ElmanRNNCell, GRUCell, LSTMCell, grad_through_time_figure,
-                          input_grad_norms, n_params, unroll)
+from snippets.rnn import (
+    CELLS,
+    SETUPS,
+    ElmanRNNCell,
+    GRUCell,
+    LSTMCell,
+    grad_through_time_figure,
+    input_grad_norms,
+    n_params,
+    unroll,
+)
 
 TORCH_CELLS = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
 TORCH_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}

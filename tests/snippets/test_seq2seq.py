@@ -8,10 +8,22 @@ import torch
 import torch.nn.functional as F
 
 from snippets._plotting import trace_types
-from snippets.seq2seq import (BOS, EOS, AdditiveAttention, MultiplicativeAttention, Seq2Seq,
-                              attention_figure, attention_weights, beam_search, greedy,
-                              loss_figure, markov_step, model_step, reversal_batch,
-                              sequence_accuracy, trained)
+from snippets.seq2seq import (
+    EOS,
+    AdditiveAttention,
+    MultiplicativeAttention,
+    Seq2Seq,
+    attention_figure,
+    attention_weights,
+    beam_search,
+    greedy,
+    loss_figure,
+    markov_step,
+    model_step,
+    reversal_batch,
+    sequence_accuracy,
+    trained,
+)
 
 
 @pytest.mark.parametrize("kind", ["dot", "general"])

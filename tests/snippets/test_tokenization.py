@@ -8,9 +8,21 @@ import numpy as np
 import pytest
 
 from snippets._plotting import trace_types
-from snippets.tokenization import (SAMPLE_EN, SAMPLE_RU, bpe_encode, bpe_train, char_ngrams,
-                                   fertility_figure, merge_word, show_token, split_word, tokens_per_word,
-                                   unigram_segment, word_counts, wordpiece_encode)
+from snippets.tokenization import (
+    SAMPLE_EN,
+    SAMPLE_RU,
+    bpe_encode,
+    bpe_train,
+    char_ngrams,
+    fertility_figure,
+    merge_word,
+    show_token,
+    split_word,
+    tokens_per_word,
+    unigram_segment,
+    word_counts,
+    wordpiece_encode,
+)
 
 
 def reference_bpe(vocab: dict[str, int], num_merges: int) -> list[tuple[str, str]]:
@@ -134,7 +146,7 @@ def test_unigram_viterbi_matches_brute_force():
     for _ in range(30):
         word = "".join(rng.choice(list(alphabet), size=rng.integers(1, 10)))
         got, score = unigram_segment(word, logp)
-        ref, ref_score = brute_force_unigram(word, logp)
+        _, ref_score = brute_force_unigram(word, logp)
         assert score == pytest.approx(ref_score)
         assert "".join(got) == word and sum(logp[p] for p in got) == pytest.approx(score)
 

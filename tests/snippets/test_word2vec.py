@@ -6,11 +6,28 @@ import torch
 import torch.nn.functional as F
 
 from snippets._plotting import trace_types
-from snippets.word2vec import (CLASSES, build_vocab, cooccurrence, embedding_map_figure,
-                               glove_loss_grads, glove_weight, keep_probability, nearest,
-                               neighbour_purity, noise_distribution, pmi_scatter_figure, ppmi,
-                               sgns_loss_grads, sgns_vs_shifted_pmi, skipgram_pairs,
-                               svd_embeddings, toy_corpus, train_glove, train_sgns, trained)
+from snippets.word2vec import (
+    CLASSES,
+    build_vocab,
+    cooccurrence,
+    embedding_map_figure,
+    glove_loss_grads,
+    glove_weight,
+    keep_probability,
+    nearest,
+    neighbour_purity,
+    noise_distribution,
+    pmi_scatter_figure,
+    ppmi,
+    sgns_loss_grads,
+    sgns_vs_shifted_pmi,
+    skipgram_pairs,
+    svd_embeddings,
+    toy_corpus,
+    train_glove,
+    train_sgns,
+    trained,
+)
 
 
 def test_sgns_grads_match_autograd():
@@ -116,7 +133,7 @@ def test_nearest_brute_force():
 
 
 def test_sgns_learns_classes_and_is_deterministic():
-    words, V, U, hist = train_sgns(toy_corpus(), seed=0)
+    words, V, _, hist = train_sgns(toy_corpus(), seed=0)
     assert hist[-1] < 0.7 * hist[0]
     assert neighbour_purity(V, words) > 0.9
     _, V2, _, _ = train_sgns(toy_corpus(), seed=0)
