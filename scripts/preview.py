@@ -47,8 +47,13 @@ def build(pages: list[str], site_dir: Path, site_url: str) -> int:
         cfg_path = f.name
     env = dict(os.environ, SITE_URL=site_url, HB_PREVIEW="1", NO_MKDOCS_2_WARNING="1")
     try:
-        return subprocess.call([*mkdocs_cmd(), "build", "-q", "-f", cfg_path],
-                               cwd=ROOT, env=env)
+        # Без -q: -q прячет и предупреждения. Печатаем всё, кроме строк INFO.
+        proc = subprocess.run([*mkdocs_cmd(), "build", "-f", cfg_path], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        for line in proc.stderr.splitlines():
+            if not line.startswith("INFO") and "IPKernelApp" not in line:
+                print(line)
+        return proc.returncode
     finally:
         os.unlink(cfg_path)
 
