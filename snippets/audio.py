@@ -15,7 +15,8 @@ from snippets._plotting import new_figure
 
 Array = np.ndarray
 SR = 16_000
-# Форманты (Гц, полоса Гц) гласных мужского голоса — средние Peterson & Barney (1952).
+# Форманты (частота Гц, полоса Гц) гласных мужского голоса: частоты F1–F3 — средние Peterson & Barney
+# (1952); полосы в таблицах P&B нет, это типичные значения для синтеза.
 VOWELS = {"а": [(730, 90), (1090, 110), (2440, 170)], "и": [(270, 60), (2290, 100), (3010, 150)]}
 
 
@@ -135,9 +136,10 @@ def mel_to_hz(m: Array | float, htk: bool = True) -> Array:
 
 def mel_filterbank(sr: int = SR, n_fft: int = 400, n_mels: int = 80, fmin: float = 0.0,
                    fmax: float | None = None, htk: bool = False, norm: str | None = "slaney") -> Array:
-    """Матрица (n_mels, n_fft/2 + 1) треугольных фильтров. Центры f_0 < … < f_{M+1} равномерны по
-    мел-шкале; фильтр m: (f − f_{m−1})/(f_m − f_{m−1}) на подъёме, (f_{m+1} − f)/(f_{m+1} − f_m) на
-    спаде. norm="slaney" делит фильтр на ширину (f_{m+1} − f_{m−1})/2 — равная площадь.
+    """Матрица (n_mels, n_fft/2 + 1) треугольных фильтров. Точки f_0 < … < f_{M+1} равномерны по
+    мел-шкале (f_1…f_M — центры, f_0 = fmin, f_{M+1} = fmax); фильтр m: (f − f_{m−1})/(f_m − f_{m−1})
+    на подъёме, (f_{m+1} − f)/(f_{m+1} − f_m) на спаде. norm="slaney" делит фильтр на половину
+    ширины (f_{m+1} − f_{m−1})/2 — равная площадь.
 
     >>> fb = mel_filterbank(n_mels=40, htk=True, norm=None)   # между f_1 и f_M треугольники
     >>> fb.shape, bool(np.allclose(fb.sum(0)[2:188], 1))     # в сумме дают ровно 1

@@ -244,7 +244,8 @@ def optimal_d_figure() -> go.Figure:
 
 def js_vs_wasserstein_figure(std: float = 0.05) -> go.Figure:
     """p = N(0, s²), q = N(θ, s²): JS насыщается на ln 2, как только носители почти не пересекаются,
-    а W₁ = |θ| растёт линейно — его градиент по θ не пропадает (пример 1 Arjovsky et al., 2017)."""
+    а W₁ = |θ| растёт линейно — его градиент по θ не пропадает (вариант примера 1 Arjovsky et al.,
+    2017: там вместо гауссиан параллельные отрезки)."""
     x = np.linspace(-3, 3, 6001)
     dx = x[1] - x[0]
     pdf = lambda m: np.exp(-(x - m) ** 2 / (2 * std * std)) / (std * np.sqrt(2 * np.pi))  # noqa: E731
