@@ -82,14 +82,14 @@ def sage_mean(A: Array, H: Array, W: Array) -> Array:
 
 
 def gat_coefficients(A: Array, H: Array, W: Array, a: Array, slope: float = 0.2) -> Array:
-    """GAT: e_ij = LeakyReLU(aᵀ[W h_i ‖ W h_j]), α_ij = softmax_j e_ij по j ∈ N(i) ∪ {i}.
-    aᵀ[x ‖ y] = a₁ᵀx + a₂ᵀy, поэтому все e_ij — сумма столбца и строки, без цикла по рёбрам.
+    """GAT: e_ij = LeakyReLU([h_i W ‖ h_j W] a), α_ij = softmax_j e_ij по j ∈ N(i) ∪ {i}.
+    [x ‖ y] a = x a₁ + y a₂, поэтому все e_ij — сумма столбца и строки, без цикла по рёбрам.
 
     >>> alpha = gat_coefficients(np.array([[0, 1], [1, 0]]), np.eye(2), np.eye(2), np.zeros(4))
     >>> alpha.tolist()                                   # a = 0: равные веса себе и соседу
     [[0.5, 0.5], [0.5, 0.5]]
     """
-    Z = H @ W                                            # W h для всех вершин: (n, d')
+    Z = H @ W                                            # h W для всех вершин: (n, d')
     d = Z.shape[1]
     e = (Z @ a[:d])[:, None] + (Z @ a[d:])[None, :]      # e_ij до LeakyReLU
     e = np.where(e > 0, e, slope * e)
@@ -137,7 +137,8 @@ LABELED = (0, 33)     # полуконтролируемо: известны к�
 @functools.cache
 def train_karate(steps: int = 100, lr: float = 0.01, weight_decay: float = 5e-4, seed: int = 0) -> dict:
     """Обучение по двум размеченным вершинам (перекрёстная энтропия только по ним, Adam с
-    L2-штрафом 5·10⁻⁴, как у Kipf & Welling); точность — по остальным 32.
+    L2-штрафом 5·10⁻⁴ — коэффициент Kipf & Welling, но у них штраф только на первом слое, у нас на
+    всех параметрах); точность — по остальным 32.
     Возвращает эмбеддинги до и после, точность, потери."""
     with one_thread():
         return _train(steps, lr, weight_decay, seed)

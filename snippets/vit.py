@@ -96,8 +96,9 @@ def vit_parameters(name: str, image_size: int = 224, n_classes: int = 1000) -> i
 # --8<-- [start:interpolate]
 def interpolate_pos_embed(pos: Tensor, new_grid: int) -> Tensor:
     """Позиционные эмбеддинги (1, 1 + g², d) сетки g×g → (1, 1 + G², d) для сетки G×G:
-    бикубическая интерполяция по 2-D сетке, эмбеддинг [CLS] без изменений (так дообучают ViT
-    на большем разрешении: Dosovitskiy et al., 2021, разд. 3.2).
+    интерполяция по 2-D сетке, эмбеддинг [CLS] без изменений (так дообучают ViT на большем
+    разрешении: Dosovitskiy et al., 2021, разд. 3.2). Бикубически, как в DeiT и timm; в коде
+    авторов ViT — билинейно.
 
     >>> interpolate_pos_embed(torch.zeros(1, 1 + 14 * 14, 768), 24).shape   # 224 → 384 пикселей
     torch.Size([1, 577, 768])
