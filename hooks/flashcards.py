@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import re
 import sys
 import tempfile
@@ -70,7 +71,7 @@ def to_html(markdown_text: str) -> str:
     text = re.sub(r"\$\$.+?\$\$|\$[^$\n]+?\$", keep, text, flags=re.S)
     html = md.markdown(text)
     for i, formula in enumerate(stash):
-        tex = formula.strip("$")
+        tex = html_lib.escape(formula.strip("$"), quote=False)  # «<» в формуле — не тег
         wrapped = f"\\[{tex}\\]" if formula.startswith("$$") else f"\\({tex}\\)"
         html = html.replace(f"\x00{i}\x00", wrapped)
     return html

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
+from mkdocs.structure.toc import get_toc
+from pymdownx import slugs
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -97,3 +99,36 @@ def _fix_notebook_paths(files, config, **kwargs):
 
 
 on_files = CombinedEvent(_add_files, _fix_notebook_paths)
+
+HEADING_RE = re.compile(r'<h([1-6]) id="([^"]*)"([^>]*)>(.*?)</h\1>', re.S)
+_slugify = slugs.slugify(case="lower")  # тот же slugify, что у страниц (mkdocs.yml, toc)
+
+
+def on_page_content(html: str, page, **kwargs) -> str:
+    """Якоря и оглавление страницы-ноутбука.
+
+    nbconvert строит id заголовков, выбрасывая кириллицу (у «Перцептрон с нуля» id пустой), а
+    mkdocs-jupyter строит оглавление своим slugify — ссылки оглавления и «Перейти к содержанию»
+    вели бы в никуда. Пересчитываем id тем же slugify, что у остальных страниц, и оглавление — по
+    ним.
+    """
+    if not (page.file.src_uri.startswith("practice/") and page.file.src_uri.endswith(".py")):
+        return html
+    tokens, seen = [], set()
+
+    def fix(m: re.Match) -> str:
+        level, old, attrs, inner = m.groups()
+        name = re.sub(r"<[^>]+>|¶", "", inner).strip()
+        anchor = base = _slugify(name, "-") or f"h{len(seen) + 1}"
+        n = 1
+        while anchor in seen:
+            anchor, n = f"{base}_{n}", n + 1
+        seen.add(anchor)
+        if int(level) <= 3:
+            tokens.append({"level": int(level), "id": anchor, "name": name, "children": []})
+        inner = inner.replace(f'href="#{old}"', f'href="#{anchor}"')
+        return f'<h{level} id="{anchor}"{attrs}>{inner}</h{level}>'
+
+    html = HEADING_RE.sub(fix, html)
+    page.toc = get_toc(tokens)
+    return html
