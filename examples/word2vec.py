@@ -22,7 +22,6 @@
 # города…). Это грубая, но честная метрика для корпуса, где классы известны заранее.
 
 # %%
-import time
 
 import numpy as np
 from IPython.display import HTML, display
@@ -50,9 +49,8 @@ print(f"предложений {len(sentences)}, словоупотреблен�
 # $d = 16$, окно 2, $k = 5$ отрицательных примеров, порог прореживания $t = 10^{-2}$, 5 эпох.
 
 # %%
-start = time.perf_counter()
 words, V, U, history = train_sgns(sentences, seed=0)
-print(f"обучение {time.perf_counter() - start:.2f} с; потеря по эпохам {np.round(history, 3)}")
+print(f"потеря по эпохам {np.round(history, 3)}")
 print(f"доля соседей того же класса: {neighbour_purity(V, words):.2f}")
 for w in ["мама", "суп", "волк", "берлин"]:
     print(f"{w:7s} →", ", ".join(f"{v} {s:.2f}" for v, s in nearest(V, words, w, 4)))
@@ -77,23 +75,22 @@ display(HTML(show(fig, "practice-w2v-cosine")))
 
 # %% [markdown]
 # ## Число отрицательных примеров и окно
-# Каждая клетка — отдельное обучение (≈ 0,3 с). Больше $k$ — дороже шаг, но точнее
+# Каждая клетка — отдельное обучение. Больше $k$ — дороже шаг ($k + 1$ скалярных произведений на пару), но точнее
 # приближение; шире окно — больше пар и больше «тематической», а не «синтаксической» близости.
 
 # %%
 rows = []
 for k in (1, 5, 15):
     for window in (1, 2, 4):
-        start = time.perf_counter()
         w_, V_, _, h = train_sgns(sentences, k=k, window=window, seed=0)
-        rows.append((k, window, neighbour_purity(V_, w_), h[-1], time.perf_counter() - start))
-print(" k  окно  соседи того же класса  потеря  время, с")
-for k, window, purity, loss, sec in rows:
-    print(f"{k:2d}  {window:4d}  {purity:21.2f}  {loss:6.3f}  {sec:7.2f}")
+        rows.append((k, window, neighbour_purity(V_, w_), h[-1]))
+print(" k  окно  соседи того же класса  потеря")
+for k, window, purity, loss in rows:
+    print(f"{k:2d}  {window:4d}  {purity:21.2f}  {loss:6.3f}")
 
 # %% [markdown]
 # Потеря растёт с $k$: в ней больше слагаемых, поэтому потери при разных $k$ между собой не
-# сравнивают — сравнивают качество векторов (третий столбец) и время. Mikolov et al. (2013b)
+# сравнивают — сравнивают качество векторов (третий столбец) и стоимость шага. Mikolov et al. (2013b)
 # советуют $k = 5$–$20$ для небольших корпусов и $2$–$5$ для больших.
 #
 # ## Прореживание частых слов

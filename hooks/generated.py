@@ -131,4 +131,24 @@ def on_page_content(html: str, page, **kwargs) -> str:
 
     html = HEADING_RE.sub(fix, html)
     page.toc = get_toc(tokens)
-    return html
+    # jupytext даёт ячейкам случайные id: нумеруем по порядку, чтобы сборки были одинаковыми.
+    counter = iter(range(1, 10**6))
+    return CELL_ID_RE.sub(lambda m: f'id="nb-cell-{next(counter)}"', html)
+
+
+CELL_ID_RE = re.compile(r'id="cell-id=[0-9a-f]+"')
+PRINT_LINK_RE = re.compile(r'href="#(practice|reference)-([\w-]+)"')
+
+
+def on_post_build(config, **kwargs):
+    """Ссылки печатной страницы на «Практику» и «Справочник API».
+
+    Эти разделы в печатную книгу не входят (print-site: exclude), но print-site всё равно
+    превращает ссылки на них в якоря внутри печатной страницы, которых там нет. Ведём их на
+    настоящие страницы сайта.
+    """
+    path = Path(config["site_dir"]) / "print_page" / "index.html"
+    if path.exists():
+        html = PRINT_LINK_RE.sub(lambda m: f'href="../{m.group(1)}/{m.group(2)}/"',
+                                 path.read_text(encoding="utf-8"))
+        path.write_text(html, encoding="utf-8")
