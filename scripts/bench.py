@@ -74,8 +74,9 @@ def serve_reload() -> float:
         proc.wait(timeout=30)
 
 
-def page_weights(site_dir: Path, port: int) -> dict[str, tuple[int, bool]]:
-    """Байты, которые Chromium загрузил для страницы (несжатые), и грузился ли plotly.js."""
+def page_weights(site_dir: Path, port: int) -> dict[str, tuple[int, int, bool]]:
+    """Байты, которые Chromium загрузил для страницы (несжатые): без поискового индекса и он сам
+    (Material грузит его один раз за визит для поиска без сервера), и грузился ли plotly.js."""
     from playwright.sync_api import sync_playwright
 
     out = {}
@@ -88,7 +89,9 @@ def page_weights(site_dir: Path, port: int) -> dict[str, tuple[int, bool]]:
             wait_ready(page)
             entries = page.evaluate("""() => [performance.getEntriesByType('navigation')[0],
                 ...performance.getEntriesByType('resource')].map(e => [e.name, e.decodedBodySize])""")
-            out[name] = (sum(size for _, size in entries), any("plotly" in u for u, _ in entries))
+            index = sum(size for u, size in entries if "search_index" in u)
+            out[name] = (sum(size for _, size in entries) - index, index,
+                         any("plotly" in u for u, _ in entries))
             page.close()
         browser.close()
     return out
@@ -107,8 +110,9 @@ def main() -> None:
     print(f"пересборка с кэшем:                        {cached:6.1f} с")
     print(f"исполнение кода и ноутбуков (разность):    {clean - cached:6.1f} с")
     print(f"serve --dirty: правка главы -> новая версия: {serve_reload():5.1f} с   (бюджет 3 с)")
-    for name, (size, plotly) in page_weights(tmp / "site", port).items():
-        print(f"вес страницы {name:22s} {size / 1e6:6.2f} МБ, plotly.js: {'да' if plotly else 'нет'}")
+    for name, (size, index, plotly) in page_weights(tmp / "site", port).items():
+        print(f"вес страницы {name:22s} {size / 1e6:6.2f} МБ (+ поисковый индекс {index / 1e6:.2f} МБ), "
+              f"plotly.js: {'да' if plotly else 'нет'}")
     start = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "scripts" / "pdf.py"), "--site", str(tmp / "site"),
                     "--out", str(tmp / "handbook.pdf")], check=True, stdout=subprocess.DEVNULL)
