@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from functools import cache, wraps
+from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from snippets._plotting import new_figure
+from snippets._threads import one_thread
 from snippets.vgg import CFG, VGG16, count_macs, count_parameters
 
 
@@ -251,22 +252,8 @@ def architecture_table() -> str:
     return "\n".join(rows)
 
 
-def single_thread(fn):
-    """Декоратор: функция считает в одном потоке PyTorch (на крошечных тензорах потоки только
-    мешают, особенно на занятой машине), потом прежнее число потоков восстанавливается."""
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-    return wrapper
-
-
 # --8<-- [start:grad-norms]
-@single_thread
+@one_thread()
 def block_grad_norms(residual: bool, bn: bool = True, depth: int = 24, width: int = 16,
                      seed: int = 0) -> np.ndarray:
     """‖∂L/∂W‖ первой свёртки каждого блока глубокой сети при инициализации (PyTorch по умолчанию).

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from snippets._plotting import new_figure
-from snippets.fourier_features import one_thread
+from snippets._threads import one_thread
 
 Tensor = torch.Tensor
 

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from snippets._threads import one_thread
+
 Tensor = torch.Tensor
 
 
@@ -81,12 +83,8 @@ def train(model: nn.Module, X: Tensor, y: Tensor, epochs: int = 30, lr: float = 
 
     Модели крошечные, поэтому обучение идёт в одном потоке (синхронизация потоков дороже).
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         return _train_loop(model, X, y, epochs, lr, batch_size, teacher, T, alpha, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train_loop(model: nn.Module, X: Tensor, y: Tensor, epochs: int, lr: float, batch_size: int,

@@ -9,7 +9,6 @@ Sitzmann et al. (2020): SIREN — MLP с активацией sin(ω₀·z).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from snippets._plotting import new_figure
+from snippets._threads import one_thread
 
 FREQS = (1, 3, 6, 12)           # частоты сигнала, периодов на отрезке [0, 1)
 
@@ -102,15 +102,6 @@ def fit(kind: str, steps: int = 800, n: int = 256, lr: float = 3e-3, every: int 
         return _fit(kind, steps, n, lr, every, seed)
 
 
-@contextlib.contextmanager
-def one_thread():
-    """Маленькой сети второй поток не нужен, а на занятой машине он только мешает."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _fit(kind: str, steps: int, n: int, lr: float, every: int, seed: int) -> dict:

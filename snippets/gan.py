@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,6 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from snippets._plotting import COLORS, new_figure
+from snippets._threads import one_thread
 
 Tensor = torch.Tensor
 
@@ -127,15 +127,6 @@ def spectral_norm(W: Tensor, n_iter: int = 50, seed: int = 0) -> float:
 # --8<-- [end:lipschitz]
 
 
-@contextmanager
-def _one_thread():
-    """Крошечные MLP быстрее в один поток (на общей машине — тем более)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 # --8<-- [start:train]
@@ -153,7 +144,7 @@ def train(kind: str = "gan", d_updates: int = 800, lr_g: float = 3e-3, lr_d: flo
     opt_d = torch.optim.Adam(D.parameters(), lr_d, betas=betas)
     z_fixed, k = torch.randn(300, 2, generator=gen), 1 if kind == "gan" else n_critic
     every, snaps = d_updates // n_snapshots, []
-    with _one_thread():
+    with one_thread():
         for step in range(d_updates // k + 1):
             if (step * k) % every < k:
                 with torch.no_grad():

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from snippets._plotting import new_figure
-from snippets.fourier_features import one_thread
+from snippets._threads import one_thread
 
 Array = np.ndarray
 

@@ -8,39 +8,17 @@ al. (2014). Формулы и порядок гейтов — как в ``torch.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
-from collections.abc import Iterator
 
 import plotly.graph_objects as go
 import torch
 from torch import nn
 
 from snippets._plotting import new_figure
+from snippets._threads import one_thread
 
 Tensor = torch.Tensor
 State = Tensor | tuple[Tensor, Tensor]
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Временно один поток PyTorch: на крошечных матрицах потоки только мешают (и на общей машине)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-def one_thread(fn):
-    """Декоратор: выполнить функцию внутри ``single_thread()``."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with single_thread():
-            return fn(*args, **kwargs)
-    return wrapper
 
 
 class Cell(nn.Module):
@@ -182,7 +160,7 @@ def unroll(cell: Cell, xs: Tensor, state: State | None = None,
 # --8<-- [end:unroll]
 
 
-@one_thread
+@one_thread()
 def input_grad_norms(kind: str, T: int = 100, d: int = 32, truncate: int | None = None,
                      forget_bias: float = 0.0, w_scale: float = 1.0, seed: int = 0) -> list[float]:
     """‖∂L/∂x_t‖ для t = 1…T, где L = wᵀh_T: насколько потеря в конце «слышит» вход шага t.
@@ -210,7 +188,7 @@ SETUPS = [  # (ячейка, усечение, смещение f, множит�
     ("lstm", 20, 1.0, 1.0, "LSTM, f = 1, усечённый BPTT, k = 20")]
 
 
-@one_thread
+@one_thread()
 def grad_through_time_figure(T: int = 100) -> go.Figure:
     """Норма градиента по входу шага t (лог-шкала) для разных ячеек и инициализаций."""
     fig = new_figure("Сколько градиента доходит от потери на шаге T до входа шага t",

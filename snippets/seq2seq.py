@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from snippets._plotting import new_figure
-from snippets.rnn import one_thread
+from snippets._threads import one_thread
 
 Tensor = torch.Tensor
 BOS, EOS, VOCAB = 10, 11, 12          # цифры 0–9, начало и конец последовательности
@@ -141,7 +141,7 @@ def reversal_batch(batch: int, n: int = 6, seed: int = 0) -> tuple[Tensor, Tenso
 
 
 # --8<-- [start:train]
-@one_thread                             # крошечные матрицы: лишние потоки только мешают
+@one_thread()                             # крошечные матрицы: лишние потоки только мешают
 def train(attention: str | None = "luong", steps: int = 100, n: int = 6, batch: int = 128,
           lr: float = 2e-2, seed: int = 0) -> tuple[Seq2Seq, list[float]]:
     """Обучение с принуждением учителем: −Σ_t log p(y_t | y_<t, x), Adam, отсечение градиента."""
@@ -228,13 +228,13 @@ def markov_step(logp: Tensor) -> StepFn:
     return lambda tok, state: (logp[tok], state)
 
 
-@one_thread
+@one_thread()
 def model_step(model: Seq2Seq, src: list[int]) -> tuple[StepFn, Tensor]:
     """Функция шага для поиска по одному примеру и начальное состояние декодера."""
     with torch.no_grad():
         H, s0 = model.encode(torch.tensor([src]))
 
-    @one_thread
+    @one_thread()
     def step(tok: int, s: Tensor) -> tuple[Tensor, Tensor]:
         with torch.no_grad():
             logp, s, _ = model.step(torch.tensor([tok]), s, H)
@@ -242,7 +242,7 @@ def model_step(model: Seq2Seq, src: list[int]) -> tuple[StepFn, Tensor]:
     return step, s0
 
 
-@one_thread
+@one_thread()
 def sequence_accuracy(model: Seq2Seq, n: int = 6, count: int = 500, seed: int = 99_999) -> float:
     """Доля примеров, развёрнутых без единой ошибки (жадный поиск пакетом)."""
     src, _, tgt_out = reversal_batch(count, n, seed)
@@ -256,7 +256,7 @@ def sequence_accuracy(model: Seq2Seq, n: int = 6, count: int = 500, seed: int = 
     return (torch.stack(out, 1) == tgt_out).all(1).float().mean().item()
 
 
-@one_thread
+@one_thread()
 def attention_weights(model: Seq2Seq, src: list[int]) -> tuple[list[int], Tensor]:
     """Жадно декодировать src и вернуть (выход, матрица внимания (длина выхода, n))."""
     with torch.no_grad():

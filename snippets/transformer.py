@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from snippets._plotting import new_figure
+from snippets._threads import one_thread
 from snippets.attention import MultiHeadAttention, causal_mask
 
 Tensor = torch.Tensor
@@ -159,9 +160,7 @@ def adam_step(params: list[nn.Parameter], state: list[tuple[Tensor, Tensor]], t:
 @functools.lru_cache(maxsize=4)
 def train_reversal(steps: int = 80, length: int = 8, seed: int = 0) -> tuple[TinyGPT, list[float]]:
     """Обучает TinyGPT (2 слоя × 4 головы, d = 32) Adam-ом; возвращает модель и кривую потерь."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                        # крошечные матрицы: потоки только мешают
-    try:
+    with one_thread():                              # крошечные матрицы: потоки только мешают
         model = TinyGPT(vocab_size=11, d_model=32, n_heads=4, n_layers=2, max_len=2 * length,
                         seed=seed)
         params = list(model.parameters())               # связанные веса — один параметр
@@ -174,8 +173,6 @@ def train_reversal(steps: int = 80, length: int = 8, seed: int = 0) -> tuple[Tin
             loss.backward()
             adam_step(params, state, step)
             losses.append(loss.item())
-    finally:
-        torch.set_num_threads(threads)
     return model.eval(), losses
 # --8<-- [end:task]
 

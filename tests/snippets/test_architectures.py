@@ -24,14 +24,6 @@ REFERENCE = {"AlexNet": 60_965_224, "VGG-16": 138_357_544, "VGG-19": 143_667_240
              "ResNet-18": 11_689_512, "ResNet-50": 25_557_032, "DenseNet-121": 7_978_856,
              "MobileNetV2": 3_504_872, "EfficientNet-B0": 5_288_548}
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
 def test_parameter_counts_match_reference_implementations(name):

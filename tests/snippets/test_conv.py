@@ -16,14 +16,6 @@ from snippets.conv import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.mark.parametrize("stride,padding,dilation,k", [(1, 0, 1, 3), (2, 1, 1, 3), (1, 2, 2, 3),
                                                        (3, 1, 1, 5), (2, 3, 3, 2)])

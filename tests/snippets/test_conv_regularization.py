@@ -1,6 +1,5 @@
 """Spatial dropout, DropBlock, stochastic depth, Cutout, Mixup, CutMix: структура масок и матожидание."""
 
-import pytest
 import torch
 import torch.nn.functional as F
 
@@ -18,14 +17,6 @@ from snippets.conv_regularization import (
     synthetic_images,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def gen(seed=0):

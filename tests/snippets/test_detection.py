@@ -23,14 +23,6 @@ from snippets.detection import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def random_boxes(rng, n, size=50.0):
     xy = rng.uniform(0, size, (n, 2))

@@ -20,14 +20,6 @@ from snippets.distillation import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Модели крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_kd_loss_matches_soft_cross_entropy_minus_teacher_entropy():
     g = torch.Generator().manual_seed(0)

@@ -19,14 +19,6 @@ from snippets.kv_cache import (
 from snippets.transformer import TinyGPT
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Крошечные тензоры: второй поток на загруженной машине только замедляет."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def make_model() -> TinyGPT:
     model = TinyGPT(vocab_size=23, d_model=32, n_heads=4, n_layers=3, max_len=40, seed=1)

@@ -1,6 +1,5 @@
 """LoRA: слой в начале равен замороженному, слияние точное, обучаются только A и B."""
 
-import pytest
 import torch
 from torch import nn
 
@@ -13,14 +12,6 @@ from snippets.lora import (
     lora_transformer_params,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_starts_equal_to_frozen_layer():

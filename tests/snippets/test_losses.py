@@ -20,14 +20,6 @@ from snippets.losses import (
 RNG = np.random.default_rng(0)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Модели крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_mse_value_and_gradient_match_torch():
     pred, target = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 3))

@@ -11,14 +11,6 @@ from snippets.distillation import mlp
 from snippets.onnx_export import check_export, export_onnx, graph_summary, run_onnx
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Модели крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 class TinyCNN(nn.Module):
     def __init__(self):

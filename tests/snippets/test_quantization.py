@@ -29,14 +29,6 @@ BNB_NF4 = [-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
            0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Модели крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_qparams_match_minmax_observer():
     with warnings.catch_warnings():

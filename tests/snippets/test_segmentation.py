@@ -18,14 +18,6 @@ from snippets.segmentation import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.mark.parametrize("seed", range(3))
 def test_metrics_match_sklearn(seed):

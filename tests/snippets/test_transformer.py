@@ -19,14 +19,6 @@ from snippets.transformer import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Крошечные тензоры: второй поток на загруженной машине только замедляет."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.mark.parametrize("pre_ln", [False, True])
 @pytest.mark.parametrize("causal", [False, True])

@@ -1,19 +1,10 @@
 """VGG-16: число параметров из статьи, формы карт признаков, счётчик MAC против формулы."""
 
-import pytest
 import torch
 from torch import nn
 
 from snippets.vgg import CFG, VGG16, count_macs, count_parameters, feature_map_shapes, layer_table
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Тензоры в тестах крошечные: один поток быстрее, особенно на занятой машине."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def meta_vgg(**kw) -> VGG16:
