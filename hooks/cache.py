@@ -28,6 +28,10 @@ import markdown_exec
 from mkdocs.plugins import event_priority
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # MkDocs грузит хук по пути файла; hooks.exec_errors — соседний модуль
+    sys.path.insert(0, str(ROOT))
+
+from hooks.exec_errors import markdown_exec_loggers  # noqa: E402
 CACHE_DIR = ROOT / ".cache" / "handbook"
 INPUTS = ("snippets", "examples", "data", "hooks")
 PACKAGES = ("numpy", "torch", "plotly", "scipy", "markdown-exec", "pymdown-extensions", "markdown")
@@ -114,9 +118,9 @@ def on_config(config, **kwargs):
     if not ENABLED:
         return config
     _state["inputs"] = inputs_hash()
-    for name in [n for n in logging.root.manager.loggerDict if "markdown_exec" in n]:
-        if _watch not in logging.getLogger(name).filters:
-            logging.getLogger(name).addFilter(_watch)
+    for logger in markdown_exec_loggers():
+        if _watch not in logger.filters:
+            logger.addFilter(_watch)
     for language in ("python", "py"):
         markdown_exec.formatters[language] = _cached(language)
     import mkdocs_jupyter.plugin as nbplugin

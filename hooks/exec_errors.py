@@ -23,15 +23,20 @@ class _NamePage(logging.Filter):
 _filter = _NamePage()
 
 
-def on_config(config, **kwargs):
-    # markdown-exec пишет через логгеры mkdocs.plugins.markdown_exec.<модуль>; фильтр логгера
-    # не наследуется дочерними, поэтому ставим его на каждый.
+def markdown_exec_loggers() -> list[logging.Logger]:
+    """Логгеры markdown-exec (mkdocs.plugins.markdown_exec.<модуль>).
+
+    Фильтр логгера не наследуется дочерними, поэтому фильтры ставят на каждый из них.
+    """
     names = [n for n in logging.root.manager.loggerDict
              if n.startswith(("mkdocs.plugins.markdown_exec", "mkdocs.plugins.markdown-exec"))]
     if not names:
         raise RuntimeError("hooks/exec_errors.py: не найден логгер markdown-exec (сменилось имя?)")
-    for name in names:
-        logger = logging.getLogger(name)
+    return [logging.getLogger(n) for n in names]
+
+
+def on_config(config, **kwargs):
+    for logger in markdown_exec_loggers():
         if _filter not in logger.filters:
             logger.addFilter(_filter)
     return config

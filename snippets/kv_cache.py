@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import torch
 
 from snippets._plotting import new_figure
+from snippets._threads import one_thread
 from snippets.attention import scaled_dot_product_attention
 from snippets.transformer import TinyGPT
 
@@ -123,24 +124,23 @@ def grouped_query_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None
 def time_per_token(model: TinyGPT, n_tokens: int, use_cache: bool, repeats: int = 2) -> np.ndarray:
     """Время (с) каждого шага генерации от длины 1 до n_tokens; минимум из ``repeats`` прогонов.
     Один поток и выключенный сборщик мусора — чтобы мерить модель, а не фон (как timeit)."""
-    threads, gc_was_enabled = torch.get_num_threads(), gc.isenabled()
-    torch.set_num_threads(1)
+    gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        best = np.full(n_tokens, np.inf)
-        for _ in range(repeats):
-            tokens, cache = torch.zeros(1, 1, dtype=torch.long), None
-            for t in range(n_tokens):
-                start = time.perf_counter()
-                with torch.no_grad():
-                    if use_cache:
-                        _, cache = forward_with_cache(model, tokens[:, -1:], cache)
-                    else:
-                        model(tokens)
-                best[t] = min(best[t], time.perf_counter() - start)
-                tokens = torch.cat([tokens, tokens[:, -1:]], dim=1)
+        with one_thread():
+            best = np.full(n_tokens, np.inf)
+            for _ in range(repeats):
+                tokens, cache = torch.zeros(1, 1, dtype=torch.long), None
+                for t in range(n_tokens):
+                    start = time.perf_counter()
+                    with torch.no_grad():
+                        if use_cache:
+                            _, cache = forward_with_cache(model, tokens[:, -1:], cache)
+                        else:
+                            model(tokens)
+                    best[t] = min(best[t], time.perf_counter() - start)
+                    tokens = torch.cat([tokens, tokens[:, -1:]], dim=1)
     finally:
-        torch.set_num_threads(threads)
         if gc_was_enabled:
             gc.enable()
     return best

@@ -39,19 +39,24 @@ def test_batchnorm_train_forward_backward_and_running_stats_match_torch(shape):
     ref.train()
     for step in range(3):                                    # несколько шагов: скользящие средние
         x = rng.normal(loc=2.0, scale=3.0, size=shape)
-        dy = rng.normal(size=shape)
-        y = ours.forward(x)
-        dx = ours.backward(dy)
-        xt = T(x).requires_grad_()
-        yt = ref(xt)
-        yt.backward(T(dy))
-        torch.testing.assert_close(T(y), yt.detach())
-        torch.testing.assert_close(T(dx), xt.grad)
-        torch.testing.assert_close(T(ours.dgamma), ref.weight.grad)
+        _assert_step_matches(ours, ref, x, rng.normal(size=shape))
         torch.testing.assert_close(T(ours.dbeta), ref.bias.grad)
         torch.testing.assert_close(T(ours.running_mean), ref.running_mean)
         torch.testing.assert_close(T(ours.running_var), ref.running_var)
         ref.zero_grad()
+
+
+def _assert_step_matches(ours, ref, x, dy):
+    """Один шаг forward/backward нашего BN и torch: выход, ∂L/∂x и ∂L/∂γ совпадают. Возвращает y."""
+    y = ours.forward(x)
+    dx = ours.backward(dy)
+    xt = T(x).requires_grad_()
+    yt = ref(xt)
+    yt.backward(T(dy))
+    torch.testing.assert_close(T(y), yt.detach())
+    torch.testing.assert_close(T(dx), xt.grad)
+    torch.testing.assert_close(T(ours.dgamma), ref.weight.grad)
+    return y
 
 
 def test_batchnorm_eval_uses_running_stats_forward_and_backward():
@@ -66,15 +71,7 @@ def test_batchnorm_eval_uses_running_stats_forward_and_backward():
     ours.training = False
     ref.eval()
     x = rng.normal(size=(3, 6))                       # маленький пакет: на инференсе это не важно
-    dy = rng.normal(size=(3, 6))
-    y = ours.forward(x)
-    dx = ours.backward(dy)
-    xt = T(x).requires_grad_()
-    yt = ref(xt)
-    yt.backward(T(dy))
-    torch.testing.assert_close(T(y), yt.detach())
-    torch.testing.assert_close(T(dx), xt.grad)
-    torch.testing.assert_close(T(ours.dgamma), ref.weight.grad)
+    y = _assert_step_matches(ours, ref, x, rng.normal(size=(3, 6)))
     # выход примера не зависит от остальных примеров пакета
     torch.testing.assert_close(T(ours.forward(x[:1])), T(y[:1]))
 
