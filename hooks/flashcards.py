@@ -1,8 +1,8 @@
 """Колода Anki из экзамена: по карточке на билет (план ответа), вопрос теорминимума, вопрос
 собеседования и углубляющий вопрос (короткий ответ). Файл сайта — assets/handbook.apkg.
 
-Ответы не пишутся второй раз: берутся со страниц — первый абзац (жирный) под меткой вопроса и
-пункты «Плана ответа». Формулы переводятся в разметку MathJax, которую понимает Anki.
+Ответы не пишутся второй раз: берутся со страниц — блок «Коротко» (``!!! answer``) под меткой
+вопроса и пункты «Плана ответа». Формулы переводятся в разметку MathJax, которую понимает Anki.
 """
 
 from __future__ import annotations
@@ -36,13 +36,19 @@ MODEL = genanki.Model(
 
 
 def block_after_label(text: str, label: str) -> str | None:
-    """Первый абзац после строки-метки ``#… @label`` (короткий ответ).
+    """Короткий ответ под строкой-меткой ``#… @label``: блок ``!!! answer`` сразу после неё.
 
-    >>> block_after_label("### @q01\\n\\n**Да.**\\n\\nДалее.", "q01")
-    '**Да.**'
+    >>> block_after_label('### @q01\\n\\n!!! answer "Коротко"\\n    Да, $x$.\\n    Всё.\\n\\nДалее.', "q01")
+    'Да, $x$.\\nВсё.'
+    >>> block_after_label("### @q01\\n\\n**Да.**\\n", "q01") is None
+    True
     """
-    m = re.search(rf"^#+ @{re.escape(label)}[ \t]*\n+(.+?)(?:\n[ \t]*\n|\Z)", text, re.M | re.S)
-    return m.group(1).strip() if m else None
+    m = re.search(rf"^#+ @{re.escape(label)}[ \t]*\n+!!! answer[^\n]*\n((?:(?:    [^\n]*)?\n)+)",
+                  text + "\n", re.M)
+    if not m:
+        return None
+    body = "\n".join(line[4:] for line in m.group(1).rstrip().split("\n"))
+    return body.strip() or None
 
 
 def answer_plan(text: str) -> list[str]:
@@ -110,7 +116,7 @@ def build_deck(docs: Path = DOCS) -> tuple[genanki.Deck, list[str]]:
                 items += [(f, b["page"], f["text"]) for f in q["followups"]]
     for item, page, question in items:
         short = block_after_label(page_text(page), item["id"])
-        if short and short.startswith("**"):
+        if short:
             where = ticket_heading(data["index"][item["ticket"]]) if "ticket" in item else "Собеседование"
             deck.add_note(_note(question, short, where))
         else:

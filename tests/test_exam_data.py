@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hooks.exam import LABEL_RE, expected_labels, load_exam
+from hooks.flashcards import block_after_label
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -82,13 +83,32 @@ def test_ticket_page_has_the_required_sections(ticket):
     assert 5 <= len(points) <= 8, f"docs/{ticket['page']}: в плане ответа {len(points)} пунктов"
 
 
-@pytest.mark.parametrize("q", DATA["theory"], ids=lambda q: q["id"])
-def test_theory_answer_starts_with_a_bold_short_answer(q):
-    page = DATA["index"][q["ticket"]]["page"]
+def _answered_items():
+    """(label, page) каждого вопроса теорминимума и собеседования и каждого углубляющего."""
+    items = [(q["id"], DATA["index"][q["ticket"]]["page"]) for q in DATA["theory"]]
+    for b in DATA["interview"]:
+        for s in b["sections"]:
+            for q in s["questions"]:
+                items.append((q["id"], b["page"]))
+                items += [(f["id"], b["page"]) for f in q["followups"]]
+    return items
+
+
+@pytest.mark.parametrize("label,page", _answered_items(), ids=lambda x: x)
+def test_every_question_opens_with_a_crisp_short_answer(label, page):
+    """Короткий ответ — блок `!!! answer` сразу под меткой, до ~80 слов, не жирный абзац."""
     text = (ROOT / "docs" / page).read_text(encoding="utf-8")
-    m = re.search(rf"^#+ @{q['id']}\n\n(.+?)(?:\n\n|\Z)", text, re.M | re.S)
-    assert m, f"docs/{page}: нет ответа под @{q['id']}"
-    short = m.group(1).strip()
-    assert short.startswith("**") and short.endswith("**"), f"@{q['id']}: ответ не начинается с жирного"
-    sentences = len(re.findall(r"[.!?](?:\s|\*\*$)", short))
-    assert 2 <= sentences <= 8, f"@{q['id']}: в коротком ответе {sentences} предложений"
+    short = block_after_label(text, label)
+    assert short, f"docs/{page}: под @{label} нет блока `!!! answer \"Коротко\"`"
+    prose = re.sub(r"\$\$.+?\$\$|\$[^$\n]+?\$", " F ", short, flags=re.S)  # формула — одно слово
+    words = re.findall(r"[\w\-–]+", prose)
+    assert 10 <= len(words) <= 85, f"@{label}: в коротком ответе {len(words)} слов (нужно до ~80)"
+    assert not (short.startswith("**") and short.endswith("**")), f"@{label}: весь ответ жирным"
+
+
+@pytest.mark.parametrize("ticket", DATA["tickets"], ids=lambda t: t["id"])
+def test_self_check_has_at_least_eight_questions(ticket):
+    text = (ROOT / "docs" / ticket["page"]).read_text(encoding="utf-8")
+    part = text.split("## Самопроверка", 1)[-1].split("\n## ", 1)[0]
+    n = len(re.findall(r"^\?\?\?\+? question", part, re.M))
+    assert n >= 8, f"docs/{ticket['page']}: в «Самопроверке» {n} вопросов, нужно не меньше 8"
