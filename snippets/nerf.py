@@ -156,3 +156,133 @@ def ray_figure(n_coarse: int = 32, n_fine: int = 64, seed: int = 0) -> go.Figure
                     name="тонкая выборка", marker=dict(symbol="line-ns-open", size=12))
     fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top"))
     return fig
+
+
+# ---------------------------------------------------------------- камера, NDC, метрики, SDF
+
+# --8<-- [start:camera]
+def camera_rays(height: int, width: int, focal: float, c2w: Array) -> tuple[Array, Array]:
+    """Лучи через центры пикселей камеры-обскуры (pinhole). Пиксель (u, v) = (i + ½, j + ½):
+    направление в системе камеры d_cam = ((u − W/2)/f, −(v − H/2)/f, −1) = K⁻¹(u, v, 1) с
+    осями OpenGL (камера смотрит вдоль −z, y вверх, как в коде NeRF); в мире d = R·d_cam,
+    o = t, где c2w = [R | t] (3×4) — поза «камера → мир».
+
+    Возвращает (o, d) формы (H, W, 3); d не нормированы (z-компонента в системе камеры −1).
+
+    >>> o, d = camera_rays(2, 2, 1.0, np.hstack([np.eye(3), [[0.0], [0.0], [5.0]]]))
+    >>> o[0, 0].tolist(), d[0, 0].tolist()            # левый верхний пиксель
+    ([0.0, 0.0, 5.0], [-0.5, 0.5, -1.0])
+    """
+    i, j = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5, indexing="xy")
+    dirs = np.stack([(i - width / 2) / focal, -(j - height / 2) / focal, -np.ones_like(i)], -1)
+    d = dirs @ c2w[:3, :3].T
+    return np.broadcast_to(c2w[:3, 3], d.shape).copy(), d
+# --8<-- [end:camera]
+
+
+# --8<-- [start:ndc]
+def ndc_rays(o: Array, d: Array, height: int, width: int, focal: float,
+             near: float = 1.0) -> tuple[Array, Array]:
+    """Лучи в нормированных координатах устройства (NDC) для фронтальных сцен (Mildenhall et al.,
+    2020, прил. C, ур. 25–26), дальняя граница — бесконечность. Сначала o сдвигается на плоскость
+    z = −near, затем
+    o' = (−f/(W/2)·o_x/o_z, −f/(H/2)·o_y/o_z, 1 + 2n/o_z),
+    d' = (−f/(W/2)·(d_x/d_z − o_x/o_z), −f/(H/2)·(d_y/d_z − o_y/o_z), −2n/o_z).
+    Точка o + t·d переходит в o' + t'·d', t' = 1 − o_z/(o_z + t·d_z) ∈ [0, 1): t' линейна по
+    обратной глубине (disparity), и равномерные t' ∈ [0, 1] покрывают глубины от near до ∞.
+
+    >>> o2, d2 = ndc_rays(np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.0, -1.0]), 2, 2, 1.0)
+    >>> o2.tolist(), d2.tolist()                      # луч по оси: от z' = −1 к z' = 1
+    ([-0.0, -0.0, -1.0], [-0.0, -0.0, 2.0])
+    """
+    t_n = -(near + o[..., 2]) / d[..., 2]
+    o = o + t_n[..., None] * d                                      # на плоскость z = −near
+    ax, ay = -focal / (width / 2), -focal / (height / 2)
+    ox, oy, oz = o[..., 0], o[..., 1], o[..., 2]
+    dx, dy, dz = d[..., 0], d[..., 1], d[..., 2]
+    o_ndc = np.stack([ax * ox / oz, ay * oy / oz, 1 + 2 * near / oz], -1)
+    d_ndc = np.stack([ax * (dx / dz - ox / oz), ay * (dy / dz - oy / oz), -2 * near / oz], -1)
+    return o_ndc, d_ndc
+# --8<-- [end:ndc]
+
+
+# --8<-- [start:contract]
+def contract(x: Array) -> Array:
+    """Сжатие неограниченной сцены в шар радиуса 2 (mip-NeRF 360; Barron et al., 2022):
+    contract(x) = x при ‖x‖ ≤ 1, иначе (2 − 1/‖x‖)·x/‖x‖. Бесконечность уходит на сферу ‖·‖ = 2,
+    а дальние области получают место, пропорциональное обратной дальности (disparity).
+
+    >>> contract(np.array([[0.5, 0.0, 0.0], [4.0, 0.0, 0.0]])).tolist()
+    [[0.5, 0.0, 0.0], [1.75, 0.0, 0.0]]
+    """
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return np.where(n <= 1, x, (2 - 1 / np.maximum(n, 1)) * x / np.maximum(n, 1e-12))
+# --8<-- [end:contract]
+
+
+# --8<-- [start:psnr]
+def psnr(pred: Array, target: Array, max_val: float = 1.0) -> float:
+    """Пиковое отношение сигнал/шум: PSNR = 10·log₁₀(max² / MSE) в дБ; +10 дБ — MSE меньше в 10 раз.
+
+    >>> psnr(np.full(4, 0.5), np.full(4, 0.6))            # MSE = 0,01 → 20 дБ
+    20.0
+    """
+    mse = float(np.mean((np.asarray(pred, float) - np.asarray(target, float)) ** 2))
+    return float(np.round(10 * np.log10(max_val ** 2 / mse), 10))
+# --8<-- [end:psnr]
+
+
+# --8<-- [start:volsdf]
+def sdf_to_density(sdf: Array, beta: float) -> Array:
+    """Плотность из знакового расстояния (VolSDF; Yariv et al., 2021): σ = α·Ψ_β(−d), α = 1/β,
+    Ψ_β — функция распределения Лапласа(0, β): Ψ_β(s) = ½e^{s/β} при s ≤ 0, 1 − ½e^{−s/β} при s > 0.
+    d < 0 внутри: там σ → 1/β, снаружи σ → 0; на поверхности σ = 1/(2β). При β → 0 плотность —
+    ступенька на поверхности, и объёмный рендеринг переходит в рендеринг поверхности.
+
+    >>> sdf_to_density(np.array([-2.0, 0.0, 2.0]), 0.5).round(4).tolist()   # внутри, на, снаружи
+    [1.9817, 1.0, 0.0183]
+    """
+    s = -np.asarray(sdf, dtype=float)
+    cdf = np.where(s <= 0, 0.5 * np.exp(np.minimum(s, 0) / beta),
+                   1 - 0.5 * np.exp(-np.maximum(s, 0) / beta))
+    return cdf / beta
+# --8<-- [end:volsdf]
+
+
+SDF_BETAS = (0.5, 0.2, 0.1, 0.05, 0.02)
+SURFACE_T = 3.0                          # луч перпендикулярен плоскости: d(t) = 3 − t
+
+
+def sdf_ray(beta: float, n: int = 400, t_far: float = 6.0) -> dict[str, Array]:
+    """Рендеринг луча, пересекающего плоскость в t = 3 под прямым углом: SDF вдоль луча d(t) = 3 − t,
+    σ = sdf_to_density(d, β), веса wᵢ и глубина D = Σ wᵢ tᵢ (volume_render на n точках)."""
+    t = stratified_samples(0.0, t_far, n)
+    sigma = sdf_to_density(SURFACE_T - t, beta)
+    out = volume_render(sigma, np.ones((n, 3)), t, t_far)
+    return {"t": t, "sigma": sigma, **out}
+
+
+def sdf_ray_traces(beta: float) -> list:
+    """Трассы кадра: σ·β (чтобы шкала не зависела от β) и веса wᵢ/δ (плотность вероятности)."""
+    r = sdf_ray(beta)
+    delta = r["t"][1] - r["t"][0]
+    return [go.Scatter(x=r["t"][::2].round(3), y=(r["sigma"] * beta)[::2].round(4), mode="lines",
+                       name="σ(t)·β"),
+            go.Scatter(x=r["t"][::2].round(3), y=(r["weights"] / delta)[::2].round(4),
+                       mode="lines", name="веса wᵢ/δ (плотность точки остановки)")]
+
+
+def sdf_beta_figure(betas: tuple[float, ...] = SDF_BETAS, active: int = 2) -> go.Figure:
+    """Ползунок по β: как из SDF получается плотность и где луч «останавливается»."""
+    from snippets._plotting import explorable
+
+    fig = explorable("Плотность из SDF (VolSDF)", "расстояние вдоль луча t", "значение",
+                     "β", list(betas), sdf_ray_traces, active=active,
+                     title_for=lambda b: (f"VolSDF, β = {b:g}: глубина Σwᵢtᵢ = "
+                                          f"{float(sdf_ray(b)['depth']):.3f} (поверхность — 3)"),
+                     )
+    fig.add_vline(x=SURFACE_T, line=dict(dash="dot", color="gray"),
+                  annotation_text="поверхность d = 0")
+    fig.update_xaxes(range=[1.5, 4.5])
+    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top"))
+    return fig

@@ -75,3 +75,22 @@ def test_plain_mlp_learns_low_frequencies_first():
 def test_figures():
     assert trace_types(fit_figure()) == {"scatter"}
     assert len(spectral_bias_figure().data) == len(FREQS)
+
+
+def test_number_of_frequencies_underfit_then_overfit():
+    from snippets.fourier_features import PE_LEVELS, fit_n_freqs
+    r = {L: fit_n_freqs(L) for L in PE_LEVELS}
+    test = np.array([r[L]["test_mse"] for L in PE_LEVELS])
+    best = PE_LEVELS[int(np.argmin(test))]
+    assert 2 <= best <= 6                                  # U-образная кривая: оптимум посередине
+    assert r[0]["test_mse"] > 10 * r[best]["test_mse"]     # без кодирования — размыто
+    assert r[10]["test_mse"] > 10 * r[best]["test_mse"]    # слишком много частот — шум между точками
+    assert r[10]["train_mse"] < 1e-6 < r[0]["train_mse"]   # при этом обучающие точки подогнаны
+
+
+def test_n_freqs_figure_frames_match_function():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.fourier_features import PE_LEVELS, n_freqs_figure, n_freqs_traces
+    fig = n_freqs_figure()
+    for i in (0, 2, 5):
+        assert same_traces(frame_traces(fig, i), n_freqs_traces(PE_LEVELS[i]))

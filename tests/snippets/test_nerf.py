@@ -138,3 +138,106 @@ def test_nerf_mlp_parameters_match_torch_definition():
     count = sum(p.numel() for m in trunk + heads for p in m.parameters())
     assert nerf_mlp_parameters() == count == 595_844
     assert 2 * count * 4 / 1e6 < 5                          # грубая + тонкая сети в float32 < 5 МБ
+
+
+# ------------------------------------------------------------ камера, NDC, сжатие, PSNR, SDF
+
+from snippets._plotting import frame_traces, same_traces  # noqa: E402
+from snippets.nerf import (  # noqa: E402
+    SDF_BETAS,
+    camera_rays,
+    contract,
+    ndc_rays,
+    psnr,
+    sdf_beta_figure,
+    sdf_ray,
+    sdf_ray_traces,
+    sdf_to_density,
+)
+
+
+def _rotation(seed):
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(3, 3)))
+    return q * np.sign(np.linalg.det(q))                     # det = +1
+
+
+def test_camera_rays_project_back_to_pixel_centers():
+    # точка o + s·d, переведённая обратно в систему камеры и спроецированная, — центр пикселя
+    H, W, f = 5, 7, 6.0
+    c2w = np.hstack([_rotation(0), [[1.0], [-2.0], [3.0]]])
+    o, d = camera_rays(H, W, f, c2w)
+    p = o + 2.7 * d
+    cam = (p - c2w[:3, 3]) @ c2w[:3, :3]                    # Rᵀ(p − t) построчно
+    u = f * cam[..., 0] / -cam[..., 2] + W / 2
+    v = -f * cam[..., 1] / -cam[..., 2] + H / 2
+    jj, ii = np.mgrid[0:H, 0:W]
+    np.testing.assert_allclose(u, ii + 0.5, atol=1e-10)
+    np.testing.assert_allclose(v, jj + 0.5, atol=1e-10)
+    np.testing.assert_allclose(o, np.broadcast_to(c2w[:3, 3], o.shape))
+
+
+def test_ndc_rays_trace_the_projected_ray():
+    # π(o + t·d) = o' + t'·d', t' = 1 − o_z/(o_z + t·d_z) (o — уже на плоскости z = −near)
+    H, W, f, near = 6, 8, 5.0, 1.0
+    o, d = camera_rays(H, W, f, np.hstack([np.eye(3), [[0.1], [-0.2], [0.3]]]))
+    o_ndc, d_ndc = ndc_rays(o, d, H, W, f, near)
+    o_near = o + (-(near + o[..., 2]) / d[..., 2])[..., None] * d
+    ax, ay = -f / (W / 2), -f / (H / 2)
+    for t in (0.0, 0.5, 3.0, 40.0):
+        x = o_near + t * d
+        proj = np.stack([ax * x[..., 0] / x[..., 2], ay * x[..., 1] / x[..., 2],
+                         1 + 2 * near / x[..., 2]], -1)
+        t_ndc = 1 - o_near[..., 2] / (o_near[..., 2] + t * d[..., 2])
+        np.testing.assert_allclose(proj, o_ndc + t_ndc[..., None] * d_ndc, atol=1e-10)
+    np.testing.assert_allclose(o_ndc[..., 2], -1.0)              # начало — ближняя плоскость NDC
+    np.testing.assert_allclose((o_ndc + d_ndc)[..., 2], 1.0)     # t' = 1 — бесконечность
+
+
+def test_contract_is_continuous_and_bounded():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(1000, 3)) * rng.exponential(10, size=(1000, 1))
+    y = contract(x)
+    n = np.linalg.norm(y, axis=-1)
+    assert np.all(n < 2)
+    inner = np.linalg.norm(x, axis=-1) <= 1
+    np.testing.assert_allclose(y[inner], x[inner])
+    np.testing.assert_allclose(n[~inner], 2 - 1 / np.linalg.norm(x[~inner], axis=-1))
+    u = np.array([[0.0, 0.6, 0.8]])                              # на единичной сфере — без скачка
+    np.testing.assert_allclose(contract(u * (1 + 1e-9)), u, atol=1e-8)
+
+
+def test_psnr_definition():
+    rng = np.random.default_rng(6)
+    a, b = rng.random((8, 8, 3)), rng.random((8, 8, 3))
+    assert np.isclose(psnr(a, b), -10 * np.log10(np.mean((a - b) ** 2)))
+    assert np.isclose(psnr(a, a + 0.1), 20.0) and np.isclose(psnr(a, a + 0.01), 40.0)
+
+
+def test_sdf_density_is_laplace_cdf():
+    beta = 0.3
+    s = np.linspace(-3, 3, 61)
+    sigma = sdf_to_density(-s, beta)                             # d = −s
+    np.testing.assert_allclose(sigma * beta, np.where(s <= 0, 0.5 * np.exp(s / beta),
+                                                      1 - 0.5 * np.exp(-s / beta)))
+    assert np.all(np.diff(sigma) > 0)                            # растёт вглубь объекта
+    assert np.isclose(sdf_to_density(0.0, beta), 1 / (2 * beta))
+    # производная по s — плотность Лапласа / β: численно
+    ds = 1e-6
+    lap = np.exp(-np.abs(s) / beta) / (2 * beta)
+    np.testing.assert_allclose((sdf_to_density(-(s + ds), beta) - sdf_to_density(-s, beta)) / ds
+                               * beta, lap, rtol=1e-4)
+
+
+def test_sdf_ray_depth_bias_shrinks_with_beta():
+    depths = [float(sdf_ray(b)["depth"]) for b in SDF_BETAS]
+    bias = np.array(depths) - 3.0
+    assert np.all(bias > 0) and np.all(np.diff(bias) < 0)         # луч заходит внутрь на ~β
+    assert bias[-1] < 0.01 and bias[0] > 0.1
+    assert all(float(sdf_ray(b)["acc"]) > 0.99 for b in SDF_BETAS)
+
+
+def test_sdf_beta_figure_frames_match_function():
+    fig = sdf_beta_figure()
+    for i in (0, 3):
+        assert same_traces(frame_traces(fig, i), sdf_ray_traces(SDF_BETAS[i]))
+    assert len(fig.layout.sliders[0].steps) == len(SDF_BETAS)
