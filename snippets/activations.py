@@ -120,7 +120,8 @@ def d_gelu(x: Array) -> Array:
 
 
 def swish(x: Array, beta: float = 1.0) -> Array:
-    """Swish(x) = x·σ(βx); при β = 1 это SiLU (Ramachandran et al., 2017).
+    """Swish(x) = x·σ(βx); при β = 1 это SiLU (Hendrycks & Gimpel, 2016; Elfwing et al., 2017),
+    Swish с параметром β — Ramachandran et al. (2017).
 
     >>> round(float(swish(np.array(1.0))), 4)
     0.7311

@@ -100,6 +100,35 @@ def backprop_vs_numeric_cost(sizes: list[int]) -> dict[str, int]:
             "во сколько раз дороже": round(2 * p / 3)}
 
 
+# --8<-- [start:maxpool]
+def max_pool2d(x: Array, k: int = 2) -> tuple[Array, Array]:
+    """Max-pooling окном k×k с шагом k для карты (H, W), H и W делятся на k.
+
+    Возвращает выход (H/k, W/k) и маску: 1 в позиции максимума каждого окна (при равенстве —
+    первая в порядке строк, как в PyTorch), 0 в остальных.
+
+    >>> out, mask = max_pool2d(np.array([[1.0, 3.0], [3.0, 2.0]]))
+    >>> out.tolist(), mask.tolist()
+    ([[3.0]], [[0.0, 1.0], [0.0, 0.0]])
+    """
+    h, w = x.shape
+    win = x.reshape(h // k, k, w // k, k).transpose(0, 2, 1, 3).reshape(h // k, w // k, k * k)
+    idx = win.argmax(axis=-1)                               # argmax берёт первый максимум
+    onehot = np.eye(k * k)[idx]                             # (H/k, W/k, k·k)
+    mask = onehot.reshape(h // k, w // k, k, k).transpose(0, 2, 1, 3).reshape(h, w)
+    return win.max(axis=-1), mask
+
+
+def max_pool2d_backward(dy: Array, mask: Array, k: int = 2) -> Array:
+    """∂L/∂x = маска ⊙ (∂L/∂y, растянутый на окна): градиент окна целиком идёт в его максимум.
+
+    >>> max_pool2d_backward(np.array([[5.0]]), np.array([[0.0, 1.0], [0.0, 0.0]])).tolist()
+    [[0.0, 5.0], [0.0, 0.0]]
+    """
+    return mask * np.kron(dy, np.ones((k, k)))
+# --8<-- [end:maxpool]
+
+
 def loss_of(net: MLP, X: Array, y: Array) -> float:
     """Потеря без обновления градиентов (для численных проверок)."""
     return softmax_cross_entropy(net.forward(X), y)[0]

@@ -60,3 +60,16 @@ def test_cost_counts_and_figure():
     assert cost["во сколько раз дороже"] == round(2 * cost["параметров"] / 3)
     fig = grad_norms_figure(depth=20)
     assert len(fig.data) == 6 and fig.layout.yaxis.type == "log"
+
+
+def test_max_pool_matches_torch_including_ties():
+    from snippets.gradients import max_pool2d, max_pool2d_backward
+    rng = np.random.default_rng(0)
+    for x in (rng.normal(size=(6, 8)), rng.integers(0, 3, size=(6, 8)).astype(float)):  # 2-й — с равенствами
+        out, mask = max_pool2d(x)
+        dy = rng.normal(size=out.shape)
+        xt = torch.tensor(x, requires_grad=True)
+        yt = torch.nn.functional.max_pool2d(xt[None, None], 2)[0, 0]
+        yt.backward(torch.from_numpy(dy))
+        torch.testing.assert_close(torch.from_numpy(out), yt.detach())
+        torch.testing.assert_close(torch.from_numpy(max_pool2d_backward(dy, mask)), xt.grad)
