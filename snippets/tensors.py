@@ -17,12 +17,14 @@ Array = np.ndarray
 
 # --8<-- [start:dtypes]
 def dtype_table() -> str:
-    """Таблица Markdown: бит на число, наибольшее значение, машинный эпсилон (шаг после 1).
+    """Таблица Markdown: бит на число, наибольшее и наименьшее нормальное значение (диапазон
+    задают биты экспоненты), машинный эпсилон (шаг после 1; точность задают биты мантиссы).
 
-    >>> "| torch.bfloat16 | 16 |" in dtype_table()
+    >>> "| torch.float16 | 16 | 6.55e+04 | 6.1e-05 |" in dtype_table()
     True
     """
-    rows = ["| dtype | бит | максимум | эпсилон | где используют |", "|---|---:|---:|---:|---|"]
+    rows = ["| dtype | бит | максимум | мин. нормальное | эпсилон | где используют |",
+            "|---|---:|---:|---:|---:|---|"]
     use = {torch.float64: "научные расчёты, проверка градиентов",
            torch.float32: "обучение по умолчанию",
            torch.float16: "смешанная точность на GPU (нужен loss scaling)",
@@ -32,8 +34,8 @@ def dtype_table() -> str:
            torch.int64: "индексы токенов и классов"}
     for dt, where in use.items():
         info = torch.finfo(dt) if dt.is_floating_point else torch.iinfo(dt)
-        eps = f"{info.eps:.1e}" if dt.is_floating_point else "1"
-        rows.append(f"| {dt} | {info.bits} | {float(info.max):.3g} | {eps} | {where} |")
+        eps, tiny = (f"{info.eps:.1e}", f"{info.tiny:.1e}") if dt.is_floating_point else ("1", "—")
+        rows.append(f"| {dt} | {info.bits} | {float(info.max):.3g} | {tiny} | {eps} | {where} |")
     return "\n".join(rows)
 # --8<-- [end:dtypes]
 
