@@ -12,7 +12,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from snippets._plotting import new_figure
+from snippets._plotting import explorable, new_figure
 from snippets.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSProp
 
 Array = np.ndarray
@@ -65,7 +65,7 @@ METHODS: dict[str, Callable[[float], Optimizer]] = {
     "RMSProp (α = 0.9)": lambda lr: RMSProp(lr, alpha=0.9),
     "Adam": lambda lr: Adam(lr),
 }
-LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
+LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 
 
 # --8<-- [start:run]
@@ -111,14 +111,8 @@ def results_table(problems: dict[str, Problem]) -> str:
 def trajectory_figure(problem: Problem, title: str, log_levels: bool = False) -> go.Figure:
     """Линии уровня f и траектории всех методов; щелчок по легенде прячет метод."""
     x0, x1, y0, y1 = problem.box
-    xs, ys = np.linspace(x0, x1, 61), np.linspace(y0, y1, 51)
-    Z = np.array([[problem.f(np.array([x, y])) for x in xs] for y in ys])
-    Z = np.log10(Z + 1e-3) if log_levels else Z
     fig = new_figure(title, "x", "y")
-    fig.add_contour(x=xs.round(3), y=ys.round(3), z=Z.round(2), colorscale=[[0, "#8a8a8a"], [1, "#8a8a8a"]],
-                    showscale=False, ncontours=16,
-                    contours=dict(coloring="lines"), opacity=0.6,
-                    hoverinfo="skip", name="линии уровня" + (" log₁₀ f" if log_levels else " f"))
+    fig.add_trace(_contours(problem, log_levels))
     for name, (lr, path) in tuned(problem).items():
         every = max(1, len(path) // 100)
         idx = np.r_[np.arange(0, len(path), every), len(path) - 1]
@@ -138,5 +132,48 @@ def trajectory_figure(problem: Problem, title: str, log_levels: bool = False) ->
     return fig
 
 
+def _contours(problem: Problem, log_levels: bool = False) -> go.Contour:
+    """Линии уровня f на прямоугольнике задачи (серые, общий фон фигур)."""
+    x0, x1, y0, y1 = problem.box
+    xs, ys = np.linspace(x0, x1, 61), np.linspace(y0, y1, 51)
+    Z = np.array([[problem.f(np.array([x, y])) for x in xs] for y in ys])
+    Z = np.log10(Z + 1e-3) if log_levels else Z
+    return go.Contour(x=xs.round(3), y=ys.round(3), z=Z.round(2),
+                      colorscale=[[0, "#8a8a8a"], [1, "#8a8a8a"]], showscale=False, ncontours=16,
+                      contours=dict(coloring="lines"), opacity=0.6, hoverinfo="skip",
+                      name="линии уровня" + (" log₁₀ f" if log_levels else " f"))
+
+
+def sweep_traces(problem: Problem, make: Callable[[float], Optimizer], value: float) -> list:
+    """Траектория одного метода при значении гиперпараметра ``value`` (кадр ползунка).
+
+    Расходящуюся траекторию обрываем, когда она уходит далеко за рамку рисунка.
+    """
+    path = run(make(value), problem)
+    far = np.flatnonzero(~np.isfinite(path).all(axis=1) | (np.abs(path).max(axis=1) > 100))
+    shown = path[: far[0] + 1] if far.size else path
+    shown = shown[np.isfinite(shown).all(axis=1)]
+    f_end = problem.f(path[-1]) if np.isfinite(path[-1]).all() else np.inf
+    label = f"f(θ_{problem.steps}) = {f_end:.2g}" if np.isfinite(f_end) else "f = ∞"
+    if f_end > problem.f(np.array(problem.start)):
+        label = "расходится: " + label
+    return [go.Scatter(x=shown[:, 0].round(4), y=shown[:, 1].round(4), mode="lines+markers",
+                       marker=dict(size=5), line=dict(width=1.5), name=label,
+                       hovertext=[f"шаг {k}" for k in range(len(shown))], hoverinfo="text+x+y")]
+
+
+def sweep_figure(problem: Problem, make: Callable[[float], Optimizer], values: list[float],
+                 param: str, title: str, active: int = 0) -> go.Figure:
+    """Траектория метода при разных значениях гиперпараметра: ползунок по ``values``."""
+    x0, x1, y0, y1 = problem.box
+    fig = explorable(title, "x", "y", param, values, lambda v: sweep_traces(problem, make, v),
+                     active=active, title_for=lambda v: f"{title}: {param} = {v:g}",
+                     static=[_contours(problem)])
+    fig.update_xaxes(range=[x0, x1])
+    fig.update_yaxes(range=[y0, y1])
+    fig.update_layout(height=500, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
 __all__ = ["Problem", "quadratic", "rosenbrock", "METHODS", "LR_GRID", "run", "tuned",
-           "results_table", "trajectory_figure"]
+           "results_table", "trajectory_figure", "sweep_traces", "sweep_figure"]

@@ -76,3 +76,19 @@ def test_table_and_figures():
         assert {t.type for t in fig.data} == {"contour", "scatter"}
         assert len(fig.data) == len(METHODS) + 3
         assert len(fig.to_json()) < 150_000
+
+
+def test_sweep_figures_frames_equal_direct_calls():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.trajectories import sweep_figure, sweep_traces
+    lrs = [0.05, 0.4, 0.52]
+    fig = sweep_figure(quadratic(), SGD, lrs, "η", "GD", active=1)
+    for i in (0, 2):
+        assert same_traces(frame_traces(fig, i), sweep_traces(quadratic(), SGD, lrs[i]))
+    assert frame_traces(fig, 2)[0].name.startswith("расходится")
+    assert frame_traces(fig, 1)[0].name.startswith("f(θ_40)")
+    mus = [0.0, 0.9]
+    make = lambda mu: SGD(0.1, momentum=mu)
+    fig = sweep_figure(quadratic(), make, mus, "μ", "Момент")
+    assert same_traces(frame_traces(fig, 1), sweep_traces(quadratic(), make, 0.9))
+    assert len(fig.to_json()) < 150_000
