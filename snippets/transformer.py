@@ -54,6 +54,54 @@ class TransformerBlock(nn.Module):
 # --8<-- [end:block]
 
 
+# --8<-- [start:modern]
+class RMSNorm(nn.Module):
+    """RMSNorm (Zhang & Sennrich, 2019): x / RMS(x) · g, RMS(x) = √(mean(x²) + ε).
+    Как LayerNorm, но без вычитания среднего и без сдвига β: на одну редукцию меньше.
+
+    >>> RMSNorm(2)(torch.tensor([[3.0, 4.0]]))          # RMS = √12,5 ≈ 3,54
+    tensor([[0.8485, 1.1314]], grad_fn=<MulBackward0>)
+    """
+
+    def __init__(self, d: int, eps: float = 1e-6):
+        super().__init__()
+        self.weight, self.eps = nn.Parameter(torch.ones(d)), eps
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class SwiGLU(nn.Module):
+    """FFN со SwiGLU (Shazeer, 2020): (Swish(x W) ⊙ x V) W₂, Swish(z) = z·σ(z) = SiLU(z).
+    Три матрицы вместо двух, поэтому d_ff = 8d/3 (а не 4d) сохраняет число параметров 8d².
+
+    >>> ffn = SwiGLU(d_model=48)                          # d_ff = 128 = 8·48/3
+    >>> sum(p.numel() for p in ffn.parameters()) == 8 * 48 ** 2
+    True
+    """
+
+    def __init__(self, d_model: int, d_ff: int | None = None):
+        super().__init__()
+        d_ff = d_ff or 8 * d_model // 3
+        self.w = nn.Linear(d_model, d_ff, bias=False)       # ворота (через Swish)
+        self.v = nn.Linear(d_model, d_ff, bias=False)       # значение
+        self.w2 = nn.Linear(d_ff, d_model, bias=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.w2(F.silu(self.w(x)) * self.v(x))
+
+
+def noam_lr(step: int, d_model: int = 512, warmup: int = 4000) -> float:
+    """Расписание шага Vaswani et al. (2017): d^−0,5 · min(s^−0,5, s · w^−1,5) — линейный прогрев
+    w шагов, затем спад как 1/√s; максимум d^−0,5 · w^−0,5 при s = w.
+
+    >>> round(noam_lr(4000), 6), noam_lr(4000) > noam_lr(3000) and noam_lr(4000) > noam_lr(5000)
+    (0.000699, True)
+    """
+    return d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)
+# --8<-- [end:modern]
+
+
 @torch.no_grad()
 def to_torch_layer(block: TransformerBlock) -> nn.TransformerEncoderLayer:
     """Тот же блок как ``nn.TransformerEncoderLayer`` с теми же весами (для сверки с PyTorch).

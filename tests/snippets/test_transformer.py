@@ -116,3 +116,47 @@ def test_attention_map_figure_has_a_menu_over_layers_and_heads():
     buttons = fig.layout.updatemenus[0].buttons
     assert len(buttons) == 8 and buttons[5].args[0]["visible"][5] is True
     assert len(fig.to_json()) < 150_000
+
+
+def test_rmsnorm_matches_torch():
+    from snippets.transformer import RMSNorm
+    ours, ref = RMSNorm(12).double(), torch.nn.RMSNorm(12, eps=1e-6).double()
+    with torch.no_grad():
+        ours.weight.normal_()
+        ref.weight.copy_(ours.weight)
+    x = torch.randn(3, 5, 12, dtype=torch.float64) * 3 + 1
+    torch.testing.assert_close(ours(x), ref(x))
+    # в отличие от LayerNorm среднее не вычитается: постоянный вектор не обнуляется
+    torch.testing.assert_close(ours(torch.ones(1, 12, dtype=torch.float64))[0], ours.weight)
+
+
+def test_swiglu_matches_formula_and_keeps_params():
+    from snippets.transformer import SwiGLU
+    torch.manual_seed(0)
+    ffn = SwiGLU(24).double()
+    x = torch.randn(4, 24, dtype=torch.float64)
+    W, V, W2 = ffn.w.weight.T, ffn.v.weight.T, ffn.w2.weight.T
+    z = x @ W
+    torch.testing.assert_close(ffn(x), ((z * torch.sigmoid(z)) * (x @ V)) @ W2)
+    gelu_ffn_weights = 2 * 24 * 4 * 24                      # W₁, W₂ обычного FFN без смещений
+    assert sum(p.numel() for p in ffn.parameters()) == gelu_ffn_weights
+
+
+def test_noam_schedule_shape():
+    from snippets.transformer import noam_lr
+    lrs = [noam_lr(s, 512, 4000) for s in range(1, 20_001)]
+    assert max(range(len(lrs)), key=lrs.__getitem__) + 1 == 4000
+    assert abs(lrs[1999] / lrs[999] - 2) < 1e-9             # прогрев линейный
+    assert abs(lrs[15_999] / lrs[3999] - 0.5) < 1e-9        # затем 1/√s
+
+
+def test_attention_map_frames_are_the_model_maps():
+    model, _ = train_reversal()
+    fig = attention_map_figure(model)
+    x, _ = reversal_batch(1, 8, seed=7)
+    with torch.no_grad():
+        _, maps = model(x)
+    for i, (layer, head) in [(0, (0, 0)), (5, (1, 1)), (7, (1, 3))]:
+        torch.testing.assert_close(torch.tensor(fig.data[i].z, dtype=torch.float32),
+                                   maps[layer][0, head].round(decimals=3))
+        assert fig.layout.updatemenus[0].buttons[i].args[0]["visible"][i] is True
