@@ -109,10 +109,11 @@ def expand_label(data: dict, page: str, hashes: str, key: str) -> str:
     lines = [
         f"{hashes} Вопрос {item['number']}. {item['text']} {{#{key}}}",
         "",
-        f'<p class="hb-hint"><em>Подсказка из банка вопросов:</em> {item["hint"]}</p>',
+        f'*Подсказка из банка вопросов:* {item["hint"]}',
+        "{: .hb-hint }",
     ]
-    if tickets:
-        lines += ["", f'<p class="hb-see">См. также: {tickets}</p>']
+    if tickets:  # Markdown, а не сырой <p>: внутри HTML-блока ссылки остались бы текстом
+        lines += ["", f"См. также: {tickets}", "{: .hb-see }"]
     return "\n".join(lines) + "\n"
 
 

@@ -27,13 +27,22 @@ def notebooks() -> list[Path]:
     return sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
 
 
+def _worker_notebooks() -> list[Path] | None:
+    """В процессе предварительного исполнения (hooks/prefill.py) — только его ноутбуки."""
+    only = os.environ.get("HB_NOTEBOOKS")
+    if only is None or not os.environ.get("HB_PREFILL_WORKER"):
+        return None
+    names = set(filter(None, only.split(",")))
+    return [p for p in notebooks() if p.name in names]
+
+
 def modules() -> list[Path]:
     return sorted(p for p in SNIPPETS.glob("*.py") if not p.name.startswith("_"))
 
 
 def notebook_title(path: Path) -> str:
     """Первый заголовок «# # …» ноутбука jupytext."""
-    m = re.search(r"^# # (.+)$", path.read_text(encoding="utf-8"), re.M)
+    m = re.search(r"^# # (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
     return m.group(1).strip() if m else path.stem
 
 
@@ -49,6 +58,10 @@ def _section(nav: list, title: str) -> list:
 def on_config(config, **kwargs):
     if os.environ.get("HB_PREVIEW"):  # scripts/preview.py собирает только выбранные страницы
         return config
+    if _worker_notebooks() is not None:
+        for folder in ("snippets", "examples", "data"):
+            config["watch"].append(str(ROOT / folder))
+        return config
     practice = _section(config["nav"], "Практика")
     practice += [{notebook_title(p): f"practice/{p.name}"} for p in notebooks()]
     reference = _section(config["nav"], "Справочник API")
@@ -61,6 +74,11 @@ def on_config(config, **kwargs):
 @event_priority(100)  # раньше mkdocs-jupyter: он должен увидеть ноутбуки
 def _add_files(files, config, **kwargs):
     if os.environ.get("HB_PREVIEW"):
+        return files
+    worker = _worker_notebooks()
+    if worker is not None:
+        for p in worker:
+            files.append(File.generated(config, f"practice/{p.name}", abs_src_path=str(p)))
         return files
     for p in notebooks():
         files.append(File.generated(config, f"practice/{p.name}", abs_src_path=str(p)))
@@ -100,7 +118,7 @@ def _fix_notebook_paths(files, config, **kwargs):
 
 on_files = CombinedEvent(_add_files, _fix_notebook_paths)
 
-HEADING_RE = re.compile(r'<h([1-6]) id="([^"]*)"([^>]*)>(.*?)</h\1>', re.S)
+HEADING_RE = re.compile(r'<h([1-6]) id="([^"]*)"([^>]*)>(.*?)</h\1>', re.DOTALL)
 _slugify = slugs.slugify(case="lower")  # тот же slugify, что у страниц (mkdocs.yml, toc)
 
 

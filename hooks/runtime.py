@@ -8,12 +8,30 @@
 from __future__ import annotations
 
 import os
+import warnings
+
+# torch 2.13 сам вызывает устаревший torch.jit.script при импорте torch.func (внутренний модуль
+# torch._decomp): предупреждение не о нашем коде, а MkDocs печатает его с трассой стека.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated",
+                        category=DeprecationWarning)
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # для дочерних процессов (ядро Jupyter для ноутбуков)
 
 
+def _local_kernels_over_ipc() -> None:
+    """Ядро Jupyter для ноутбуков — по IPC (сокеты Unix), а не по TCP без шифрования.
+
+    Ядро локальное, сеть ему не нужна; по TCP ipykernel на каждом запуске предупреждает, что
+    трафик не зашифрован. IPC — то, что советует само предупреждение.
+    """
+    from jupyter_client.connect import ConnectionFileMixin
+
+    ConnectionFileMixin.transport.default_value = "ipc"
+
+
 def on_config(config, **kwargs):
+    _local_kernels_over_ipc()
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)  # уже загруженный NumPy/OpenBLAS

@@ -44,7 +44,7 @@ def free_port() -> int:
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # noqa: D102
+    def log_message(self, *args):
         pass
 
 
@@ -91,11 +91,63 @@ def launch(playwright):
 
 WAIT_READY_JS = """() => {
   const figs = [...document.querySelectorAll('.hb-figure')];
-  const math = [...document.querySelectorAll('.arithmatex')];
-  return figs.every(f => f.getAttribute('data-hb-drawn')) && math.every(m => m.getAttribute('data-hb-math'));
+  return figs.every(f => f.getAttribute('data-hb-drawn'));
 }"""
 
 
-def wait_ready(page, timeout: float = 30_000) -> None:
-    """Ждёт, пока нарисованы все фигуры и формулы страницы."""
-    page.wait_for_function(WAIT_READY_JS, timeout=timeout)
+def wait_ready(page, timeout: float = 60_000, draw: bool = True) -> None:
+    """Ждёт загрузки страницы; ``draw=True`` — ещё и рисует все фигуры и ждёт их.
+
+    Фигуры рисуются лениво, при подходе к экрану; формулы нарисованы при сборке.
+    """
+    page.wait_for_load_state("load", timeout=timeout)
+    page.wait_for_function("() => document.querySelector('.md-content') !== null", timeout=timeout)
+    if draw:
+        page.wait_for_function("() => typeof window.hbDrawFigures === 'function'", timeout=timeout)
+        page.evaluate("window.hbDrawFigures()")
+        page.wait_for_function(WAIT_READY_JS, timeout=timeout)
+
+
+# Видимый текст страницы после работы скриптов, без кода и без MathML-дубля формул.
+VISIBLE_TEXT_JS = """() => {
+  const skip = 'pre, code, script, style, noscript, .katex-mathml, .hb-figure, textarea';
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const el = node.parentElement;
+    if (!el || el.closest(skip) || !node.textContent.trim()) continue;
+    if (!el.checkVisibility({checkOpacity: false, checkVisibilityCSS: true})) continue;
+    out.push(node.textContent);
+  }
+  return out.join(' ');
+}"""
+
+# Сырая разметка, которой не место в видимом тексте: ссылки и жирный Markdown, TeX, маркеры
+# admonition, списки атрибутов.
+RAW_MARKUP = [
+    (r"\]\(", "ссылка Markdown «](»"),
+    (r"\*\*\S", "жирный Markdown «**»"),
+    (r"(?<![\w$])\$[^$\s](?:[^$]{0,200}?[^$\s])?\$(?![\w$])", "формула $…$"),
+    (r"\\[()\[\]]", "TeX-скобки \\( \\["),
+    (r"\\(?:frac|mathbf|mathcal|sum|int|partial|alpha|beta|theta|sigma|nabla|times|cdot|left|right|text|operatorname|sqrt|log|exp)\b", "команда TeX"),
+    (r"(?:^|\s)(?:!!!|\?\?\?\+?) ?[a-z]", "маркер admonition"),
+    (r"\{:?\s*[.#][\w-]+[^}]*\}", "список атрибутов {: …}"),
+]
+
+
+def raw_markup(text: str) -> list[str]:
+    """Найденные куски сырой разметки (с контекстом) в видимом тексте.
+
+    >>> raw_markup("См. также: [Билет 1](../t.md) и $x$")
+    ['ссылка Markdown «](»: …См. также: [Билет 1](../t.md) и $x$…', 'формула $…$: …Билет 1](../t.md) и $x$…']
+    >>> raw_markup("Градиент ∂L/∂W = XᵀG, цена $5 и $10")
+    []
+    """
+    import re
+
+    found = []
+    for pattern, what in RAW_MARKUP:
+        for m in re.finditer(pattern, text):
+            found.append(f"{what}: …{text[max(0, m.start() - 20):m.end() + 20]}…")
+    return found

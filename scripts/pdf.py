@@ -5,7 +5,7 @@
     python scripts/pdf.py --site site    # взять уже собранный сайт
 
 Печатную страницу (/print_page/) собирает mkdocs-print-site-plugin: обложка, оглавление, все
-главы подряд. Скрипт ждёт, пока KaTeX нарисует формулы и plotly — фигуры, и печатает в A4
+главы подряд. Формулы нарисованы при сборке; скрипт рисует все фигуры и ждёт их, и печатает в A4
 с номерами страниц (их ставит CSS @page). Фигуры печатаются в том виде, в каком нарисованы.
 """
 
@@ -37,8 +37,7 @@ def print_pdf(browser, url: str, out: Path) -> None:
     page.emulate_media(media="print")
     page.goto(url, wait_until="load")
     wait_ready(page, timeout=120_000)
-    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-    page.wait_for_timeout(300)
+    page.evaluate("window.hbForPrint()")  # светлые цвета и ширина страницы (обещание)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Поля и номер страницы задаёт CSS (@page в handbook.css и print-site).
     page.pdf(path=str(out), format="A4", print_background=True, prefer_css_page_size=True)

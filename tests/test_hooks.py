@@ -99,8 +99,31 @@ def test_cached_output_is_reused_and_matches(tmp_path):
     html2 = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert first.returncode == second.returncode == 0
     assert "42" in html1 and html1 == html2
-    from hooks.cache import CACHE_DIR
-    assert any("42" in p.read_text() for p in CACHE_DIR.glob("*.json")), "вывод не попал в кэш"
+    from hooks.cache import BLOCKS
+    assert any("42" in p.read_text() for p in BLOCKS.rglob("*.txt")), "вывод не попал в кэш"
+
+
+def test_prose_edit_runs_no_code_and_code_edit_replays_its_session(tmp_path):
+    """Ключ блока — код (свой и предыдущих блоков сессии), а не текст страницы."""
+    runs = tmp_path / "runs.txt"
+    runs.write_text("")
+
+    def page(prose: str, second: str) -> str:
+        tick = f"open({str(runs)!r}, 'a').write('+')"
+        return (f'# Тест\n\n{prose}\n\n```python exec="on" result="text" session="s"\n'
+                f'{tick}\nx = 6 * 7\n```\n\n```python exec="on" result="text" session="s"\n'
+                f'{tick}\nprint({second})\n```\n')
+
+    assert mini_site(tmp_path, {"index.md": page("Текст.", "x")}).returncode == 0
+    assert runs.read_text() == "++"
+    # Правка прозы: ни один блок не исполняется, вывод тот же.
+    assert mini_site(tmp_path, {"index.md": page("Другой текст.", "x")}).returncode == 0
+    assert runs.read_text() == "++"
+    assert "42" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    # Правка второго блока: первый (из кэша) исполняется молча ради состояния сессии.
+    assert mini_site(tmp_path, {"index.md": page("Другой текст.", "x + 1")}).returncode == 0
+    assert runs.read_text() == "++++"
+    assert "43" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
 def test_link_to_a_missing_anchor_fails_the_build_and_names_the_file(tmp_path):

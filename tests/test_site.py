@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts.browser import PageLog, wait_ready
+from hooks.exam import load_exam
+from scripts.browser import VISIBLE_TEXT_JS, PageLog, raw_markup, wait_ready
+from snippets._plotting import FIGURE_ATTR_RE, figures_in_html
+
+DATA = load_exam()
 
 
 def pages(site_dir: Path) -> list[str]:
@@ -19,20 +23,24 @@ def pages(site_dir: Path) -> list[str]:
     return out
 
 
-def open_page(browser, base: str, path: str, **ctx_kwargs):
+def open_page(browser, base: str, path: str, draw: bool = True, **ctx_kwargs):
     ctx = browser.new_context(**ctx_kwargs)
     page = ctx.new_page()
     log = PageLog(base).attach(page)
     page.goto(base + path)
-    wait_ready(page)
+    wait_ready(page, draw=draw)
     return ctx, page, log
 
 
-def test_every_page_loads_cleanly_and_offline(site, browser):
+def test_every_page_loads_cleanly_offline_and_shows_no_raw_markup(site, browser):
+    """Каждая страница: без ошибок консоли и внешних запросов, фигуры рисуются, а в видимом
+    тексте (оглавление и навигация включены, после работы скриптов) нет сырого Markdown и TeX."""
     problems = []
     plotly_on = []
     for path in pages(site["dir"]):
         ctx, page, log = open_page(browser, site["url"], path)
+        for found in raw_markup(page.evaluate(VISIBLE_TEXT_JS)):
+            problems.append((path, found))
         figs = page.locator(".hb-figure").count()
         loaded_plotly = any("plotly" in r for r in page.evaluate(
             "performance.getEntriesByType('resource').map(e => e.name)"))
@@ -50,6 +58,18 @@ def test_every_page_loads_cleanly_and_offline(site, browser):
         ctx.close()
     assert not problems, "\n".join(map(str, problems))
     assert "tickets/01-backprop/" in plotly_on
+
+
+def test_figures_draw_lazily_when_they_near_the_screen(site, browser):
+    """Открытие страницы не грузит plotly.js; фигура рисуется, когда до неё докрутили."""
+    ctx, page, log = open_page(browser, site["url"], "tickets/01-backprop/", draw=False)
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert not any("plotly" in r for r in loaded), "plotly.js загружен до прокрутки к фигуре"
+    assert page.locator("#t01-grad-norms[data-hb-drawn]").count() == 0
+    page.locator("#t01-grad-norms").scroll_into_view_if_needed()
+    page.wait_for_selector("#t01-grad-norms[data-hb-drawn] .main-svg", timeout=60_000)
+    assert not log.console_errors
+    ctx.close()
 
 
 def test_ticket1_formulas_and_figures(site, browser):
@@ -86,6 +106,7 @@ def test_instant_navigation_draws_figures_and_math(site, browser):
     page.evaluate("window.__hbMarker = 42")
     page.locator("a[href$='tickets/01-backprop/']").first.click()
     page.wait_for_url("**/tickets/01-backprop/")
+    page.wait_for_selector("#t01-activations", state="attached", timeout=60_000)
     wait_ready(page)
     assert page.evaluate("window.__hbMarker") == 42, "навигация не была мгновенной"
     assert page.locator("#t01-activations .main-svg").count() >= 1
@@ -109,14 +130,11 @@ CARTESIAN = {"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "hi
 
 def test_trace_types_are_in_the_bundle(site):
     """Сайт отдаёт сборку plotly.js cartesian: все трассы книги должны в ней быть."""
-    import html as html_lib
-    import json
-    import re
 
     used = {}
     for page in site["dir"].rglob("*.html"):
-        for raw in re.findall(r'data-figure="([^"]*)"', page.read_text(encoding="utf-8")):
-            for trace in json.loads(html_lib.unescape(raw))["data"]:
+        for fig in figures_in_html(page.read_text(encoding="utf-8")):
+            for trace in fig["data"]:
                 used.setdefault(trace.get("type", "scatter"), page.relative_to(site["dir"]).as_posix())
     assert used, "на сайте нет ни одной фигуры"
     extra = {t: p for t, p in used.items() if t not in CARTESIAN}
@@ -128,3 +146,18 @@ def test_trace_types_are_in_the_bundle(site):
 def test_abbreviations_have_tooltips(site):
     html = (site["dir"] / "tickets" / "01-backprop" / "index.html").read_text(encoding="utf-8")
     assert '<abbr title="выпрямленная линейная функция (rectified linear unit)">ReLU</abbr>' in html
+
+
+@pytest.mark.parametrize("ticket", DATA["tickets"], ids=lambda t: t["id"])
+def test_ticket_pages_have_explorable_figures_within_the_weight_budget(site, ticket):
+    """Не меньше 4 фигур на билет, из них не меньше 2 с элементом управления; данные фигур
+    страницы — не больше 250 КБ."""
+
+    html_text = (site["dir"] / ticket["page"].removesuffix(".md") / "index.html").read_text(encoding="utf-8")
+    figs = figures_in_html(html_text)
+    explorable = [f for f in figs if f["layout"].get("sliders") or f["layout"].get("updatemenus")
+                  or f.get("frames")]
+    weight = sum(len(m) for m in FIGURE_ATTR_RE.findall(html_text))
+    assert len(figs) >= 4, f"{ticket['page']}: фигур {len(figs)}, нужно не меньше 4"
+    assert len(explorable) >= 2, f"{ticket['page']}: исследуемых фигур {len(explorable)}, нужно 2"
+    assert weight <= 250_000, f"{ticket['page']}: данные фигур {weight / 1000:.0f} КБ > 250 КБ"

@@ -114,10 +114,12 @@
     return plan ? plan.cloneNode(true) : el("p", {}, "План ответа ещё не написан.");
   }
   function shortAnswerOf(doc, id) {
+    // Короткий ответ — блок «Коротко» (.admonition.answer) под заголовком вопроса.
     var h = doc.getElementById(id), box = el("div", { "class": "hb-short" });
     var p = h && h.nextElementSibling;
-    while (p && p.tagName === "P" && !p.querySelector("strong")) p = p.nextElementSibling;
-    box.appendChild(p ? p.cloneNode(true) : el("p", {}, "Короткий ответ ещё не написан."));
+    while (p && !/^H[1-4]$/.test(p.tagName) && !p.classList.contains("answer")) p = p.nextElementSibling;
+    var found = p && p.classList.contains("answer");
+    box.appendChild(found ? p.cloneNode(true) : el("p", {}, "Короткий ответ ещё не написан."));
     return box;
   }
   function runSimulator(exam, root) {
@@ -178,7 +180,6 @@
           log.unshift({ date: new Date().toISOString().slice(0, 16).replace("T", " "), seed: seed,
                         ticket: pick.ticket.number, question: pick.question.number });
           save(HISTORY, log.slice(0, 50));
-          if (window.hbRenderMath) window.hbRenderMath();
         });
     });
     var controls = el("p", { "class": "hb-controls" });

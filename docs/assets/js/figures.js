@@ -1,7 +1,7 @@
 // Рисует фигуры справочника. Фигура лежит в странице как JSON в атрибуте
 // (<div class="hb-figure" data-figure="{…}">, см. snippets/_plotting.py).
-// plotly.js (локальный файл рядом с этим скриптом) загружается один раз и только если на
-// странице есть фигуры. Работает после мгновенной навигации (document$ Material) и
+// plotly.js (локальный файл рядом с этим скриптом) загружается один раз и только когда первая
+// фигура подходит к экрану; каждая фигура рисуется при приближении к экрану. Работает после мгновенной навигации (document$ Material) и
 // перекрашивает фигуры при смене светлой/тёмной темы.
 (function () {
   "use strict";
@@ -61,27 +61,51 @@
     });
   }
 
-  function drawAll() {
-    var els = document.querySelectorAll(".hb-figure");
+  function drawEls(els) {
     if (!els.length) return Promise.resolve();
     return loadPlotly().then(function (Plotly) {
       return Promise.all(Array.prototype.map.call(els, function (el) { return draw(el, Plotly); }));
     }).catch(function (err) { console.error(err); });
   }
+
+  // Все фигуры страницы сразу (печать, тесты, смена темы уже нарисованных).
+  function drawAll() { return drawEls(document.querySelectorAll(".hb-figure")); }
   window.hbDrawFigures = drawAll;
 
-  if (window.document$) window.document$.subscribe(function () { drawAll(); });
-  else document.addEventListener("DOMContentLoaded", drawAll);
+  // Фигура рисуется, когда подходит к экрану: plotly.js грузится только при первой такой
+  // фигуре, и открытие страницы не ждёт ни его, ни отрисовки всех фигур.
+  var observer = null;
+  function observe() {
+    if (observer) observer.disconnect();
+    var els = document.querySelectorAll(".hb-figure:not([data-hb-drawn])");
+    if (!els.length) return;
+    if (!("IntersectionObserver" in window)) { drawAll(); return; }
+    observer = new IntersectionObserver(function (entries) {
+      var near = entries.filter(function (e) { return e.isIntersecting; })
+                        .map(function (e) { observer.unobserve(e.target); return e.target; });
+      drawEls(near);
+    }, { rootMargin: "300px 0px" });
+    els.forEach(function (el) { observer.observe(el); });
+  }
+
+  if (window.document$) window.document$.subscribe(observe);
+  else document.addEventListener("DOMContentLoaded", observe);
 
   // Смена темы: Material меняет атрибут data-md-color-scheme у <body>.
-  new MutationObserver(function () { if (window.Plotly) drawAll(); })
+  new MutationObserver(function () {
+    if (window.Plotly) drawEls(document.querySelectorAll(".hb-figure[data-hb-drawn]"));
+  })
     .observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
-  // Печать: светлые цвета и ширина страницы.
-  window.addEventListener("beforeprint", function () {
-    if (!window.Plotly) return;
-    document.querySelectorAll(".hb-figure[data-hb-drawn]").forEach(function (el) {
-      window.Plotly.relayout(el, themed(el._hbFig.layout));
-      window.Plotly.Plots.resize(el);
-    });
-  });
+  // Печать: светлые цвета и ширина страницы; обещание — для скрипта PDF.
+  function forPrint() {
+    if (!window.Plotly) return Promise.resolve();
+    return Promise.all(Array.prototype.map.call(
+      document.querySelectorAll(".hb-figure[data-hb-drawn]"), function (el) {
+        return window.Plotly.relayout(el, themed(el._hbFig.layout)).then(function () {
+          return window.Plotly.Plots.resize(el);
+        });
+      }));
+  }
+  window.hbForPrint = forPrint;
+  window.addEventListener("beforeprint", forPrint);
 })();
