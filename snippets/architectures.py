@@ -305,3 +305,131 @@ def grad_norms_table(depth: int = 24) -> str:
         g = _cached_norms(residual, bn, depth)
         rows.append(f"| {name} | {g[0]:.1e} | {g[-1]:.1e} | {g[0] / g[-1]:.1e} |")
     return "\n".join(rows)
+
+
+# --8<-- [start:signal]
+INITS = {"PyTorch по умолчанию": None,                       # kaiming_uniform(a=√5): Var w = 1/(3·fan_in)
+         "Glorot (Xavier)": nn.init.xavier_normal_,          # Var w = 2/(fan_in + fan_out) = 1/fan_in здесь
+         "He (Kaiming)": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")}   # Var w = 2/fan_in
+
+
+@one_thread()
+def signal_stats(residual: bool, bn: bool, init: str = "PyTorch по умолчанию", depth: int = 24,
+                 width: int = 16, branch_scale: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Прямой и обратный сигнал в глубокой сети при инициализации ``init`` (ключ ``INITS``).
+
+    Та же сеть, что в ``block_grad_norms``; остаточный блок h ← ReLU(h + c·F(h)), c = ``branch_scale``.
+    Возвращает (‖∂L/∂W‖ первой свёртки каждого блока, std активаций после каждого блока).
+    """
+    torch.manual_seed(seed)
+    norm = (lambda: nn.BatchNorm2d(width)) if bn else nn.Identity
+    blocks = [nn.Sequential(nn.Conv2d(width, width, 3, padding=1), norm(), nn.ReLU(),
+                            nn.Conv2d(width, width, 3, padding=1), norm()) for _ in range(depth)]
+    if INITS[init] is not None:
+        for conv in (m for f in blocks for m in f if isinstance(m, nn.Conv2d)):
+            INITS[init](conv.weight)
+            nn.init.zeros_(conv.bias)
+    stem, head = nn.Conv2d(3, width, 3, padding=1), nn.Linear(width, 10)
+    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 10, (16,))
+    h, stds = stem(x), []
+    for f in blocks:
+        h = torch.relu(h + branch_scale * f(h)) if residual else torch.relu(f(h))
+        stds.append(h.std().item())
+    nn.functional.cross_entropy(head(h.mean(dim=(2, 3))), y).backward()
+    return np.array([f[0].weight.grad.norm().item() for f in blocks]), np.array(stds)
+# --8<-- [end:signal]
+
+
+# (остаточная?, BN?, масштаб ветви, подпись); 1/√L — ветвь ослаблена при старте, как в Fixup/SkipInit
+SIGNAL_SETUPS = [(False, True, 1.0, "простая + BN"), (True, True, 1.0, "остаточная + BN"),
+                 (False, False, 1.0, "простая без BN"), (True, False, 1.0, "остаточная без BN"),
+                 (True, False, 24 ** -0.5, "остаточная без BN, ветвь × 1/√L")]
+
+
+@cache
+def _cached_signal(residual: bool, bn: bool, init: str, scale: float, depth: int) -> tuple[tuple, tuple]:
+    g, s = signal_stats(residual, bn, init, depth, branch_scale=scale)
+    return tuple(float(f"{v:.3g}") for v in g), tuple(float(f"{v:.3g}") for v in s)
+
+
+def signal_traces(init: str, depth: int = 24) -> list[go.Scatter]:
+    """Кадр фигуры: норма градиента по блокам для всех сетей ``SIGNAL_SETUPS`` при инициализации ``init``."""
+    from snippets._plotting import COLORS
+    return [go.Scatter(x=list(range(1, depth + 1)), y=list(_cached_signal(r, bn, init, c, depth)[0]),
+                       mode="lines+markers", name=name, line=dict(color=COLORS[i]))
+            for i, (r, bn, c, name) in enumerate(SIGNAL_SETUPS)]
+
+
+def signal_figure(depth: int = 24) -> go.Figure:
+    """Ползунок по инициализации: градиенты по блокам простых и остаточных сетей с BN и без."""
+    from snippets._plotting import explorable
+    fig = explorable("", "номер блока (1 — у входа)", "‖∂L/∂W‖ (лог. шкала)", "инициализация",
+                     list(INITS), lambda v: signal_traces(v, depth), active=0,
+                     title_for=lambda v: f"Норма градиента по блокам, {depth} блоков; инициализация: {v}")
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.42, yanchor="top"),
+                      margin=dict(b=230), height=600)
+    return fig
+
+
+def signal_table(depth: int = 24) -> str:
+    """Таблица Markdown: для каждой инициализации и сети — отношение градиентов у входа и выхода
+    и std активаций после первого и последнего блока."""
+    rows = ["| Инициализация | Сеть | ‖g‖ блок 1 / блок " + str(depth) + " | std после блока 1 | std после блока "
+            + str(depth) + " |", "|---|---|---:|---:|---:|"]
+    for init in INITS:
+        for r, bn, c, name in SIGNAL_SETUPS:
+            g, s = _cached_signal(r, bn, init, c, depth)
+            rows.append(f"| {init} | {name} | {g[0] / g[-1]:.1e} | {s[0]:.2g} | {s[-1]:.2g} |")
+    return "\n".join(rows)
+
+
+# --8<-- [start:modern-blocks]
+class SqueezeExcitation(nn.Module):
+    """SE-блок (Hu et al., 2018): веса каналов s = σ(W₂ ReLU(W₁ GAP(x))), выход x·s по каналам.
+
+    W₁: C → C/r, W₂: C/r → C (r = 16) — 2C²/r параметров (+ смещения).
+
+    >>> sum(p.numel() for p in SqueezeExcitation(256).parameters())   # 2·256·16 + 16 + 256
+    8464
+    """
+
+    def __init__(self, c: int, r: int = 16):
+        super().__init__()
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, c // r, 1), nn.ReLU(),
+                                  nn.Conv2d(c // r, c, 1), nn.Sigmoid())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gate(x)
+
+
+def resnext_branch(c_in: int, width: int, groups: int) -> nn.Sequential:
+    """Ветвь блока ResNeXt (Xie et al., 2017): 1×1 → групповая 3×3 (``groups`` = мощность, cardinality) → 1×1.
+
+    ResNeXt-50 32×4d, первая стадия: 256 → 128 (32 группы по 4 канала) → 256.
+    """
+    return nn.Sequential(cbr(c_in, width, 1), cbr(width, width, 3, groups=groups),
+                         nn.Conv2d(width, c_in, 1, bias=False), nn.BatchNorm2d(c_in))
+
+
+class ConvNeXtBlock(nn.Module):
+    """Блок ConvNeXt (Liu et al., 2022): x + γ·(1×1 ← GELU ← 1×1 (×4) ← LayerNorm ← depthwise 7×7)(x).
+
+    Инвертированное горлышко как в трансформере (C → 4C → C), одна нормализация (LN по каналам) и
+    одна активация (GELU) на блок; γ — поканальный масштаб ветви (layer scale), в начале 10⁻⁶.
+
+    >>> sum(p.numel() for p in ConvNeXtBlock(96).parameters())   # 50C + 2C + (4C² + 4C) + (4C² + C) + C
+    79296
+    """
+
+    def __init__(self, c: int):
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+        self.norm = nn.LayerNorm(c)                       # по каналам, в формате (N, H, W, C)
+        self.mlp = nn.Sequential(nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c))
+        self.gamma = nn.Parameter(torch.full((c,), 1e-6))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.norm(self.dw(x).permute(0, 2, 3, 1))     # (N, C, H, W) -> (N, H, W, C)
+        return x + (self.gamma * self.mlp(h)).permute(0, 3, 1, 2)
+# --8<-- [end:modern-blocks]

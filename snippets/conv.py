@@ -158,3 +158,62 @@ def path_count_figure(max_layers: int = 6) -> go.Figure:
                                     pad=dict(t=40))])
     fig.update_yaxes(scaleanchor="x", autorange="reversed")
     return fig
+
+
+def receptive_field_and_jump(layers: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Как ``receptive_field``, но вместе с шагом j_l между соседними нейронами слоя (в пикселях входа).
+
+    >>> receptive_field_and_jump([(3, 1, 1), (2, 2, 1), (3, 1, 1)])
+    [(3, 1), (4, 2), (8, 2)]
+    """
+    r, jump, out = 1, 1, []
+    for k, s, d in layers:
+        r += d * (k - 1) * jump
+        jump *= s
+        out.append((r, jump))
+    return out
+
+
+def _square(cx: float, cy: float, size: float) -> tuple[list[float], list[float]]:
+    """Контур квадрата со стороной size и центром (cx, cy) — для заливки fill="toself"."""
+    h = size / 2
+    return [cx - h, cx + h, cx + h, cx - h, cx - h], [cy - h, cy - h, cy + h, cy + h, cy - h]
+
+
+def vgg_field_traces(layer: str, image: int = 224) -> list[go.Scatter]:
+    """Трассы кадра «поле нейрона слоя ``layer`` VGG-16»: поле центрального нейрона, поле его
+    соседа справа (сдвиг на j пикселей) и центры нейронов слоя, попадающих в картинку."""
+    spec = dict(vgg16_layers())
+    names = list(spec)
+    r, j = receptive_field_and_jump([spec[n] for n in names])[names.index(layer)]
+    c = image / 2
+    x0, y0 = _square(c, c, r)
+    x1, y1 = _square(c + j, c, r)
+    n_side = max(1, min(image // j, 9))                      # не больше 9×9 точек у центра
+    centers = (np.arange(n_side) - (n_side - 1) / 2) * j + c
+    gx, gy = np.meshgrid(centers, centers)
+    return [go.Scatter(x=x0, y=y0, fill="toself", mode="lines", name=f"поле нейрона: {r}×{r}",
+                       line=dict(color="#1f77b4", width=2), fillcolor="rgba(31,119,180,0.25)"),
+            go.Scatter(x=x1, y=y1, mode="lines", name=f"поле соседа (сдвиг j = {j})",
+                       line=dict(color="#d62728", width=2, dash="dash")),
+            go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="центры нейронов слоя",
+                       marker=dict(size=3, color="#7f7f7f"), hoverinfo="skip")]
+
+
+def vgg_field_figure(active: str = "conv4_3", image: int = 224) -> go.Figure:
+    """Ползунок по слоям VGG-16: какую часть картинки 224×224 видит нейрон слоя и как далеко стоят соседи."""
+    from snippets._plotting import explorable
+    names = [n for n, _ in vgg16_layers()]
+    spec = dict(vgg16_layers())
+    rj = dict(zip(names, receptive_field_and_jump([spec[n] for n in names])))
+    frame = go.Scatter(x=[0, image, image, 0, 0], y=[0, 0, image, image, 0], mode="lines",
+                       name=f"картинка {image}×{image}", line=dict(color="#2ca02c", width=3))
+    fig = explorable("", "x, пиксели входа", "y, пиксели входа", "слой", names,
+                     lambda n: vgg_field_traces(n, image), active=names.index(active),
+                     title_for=lambda n: f"VGG-16, {n}: поле {rj[n][0]}×{rj[n][0]}, шаг соседей {rj[n][1]} пикс.",
+                     static=[frame])
+    fig.update_xaxes(range=[-30, image + 30])
+    fig.update_yaxes(range=[image + 30, -30], scaleanchor="x")
+    fig.update_layout(height=620, legend=dict(orientation="h", x=0, y=-0.32, yanchor="top"),
+                      margin=dict(b=200))
+    return fig

@@ -181,3 +181,26 @@ def dropout_figure(p: float = 0.3, seed: int = 0) -> go.Figure:
     return _grid(f"Что остаётся от карты признаков при p = {p}".replace(".", ","),
                  [v[0, c] for _, v in variants for c in range(4)], cols=4,
                  col_titles=[f"канал {c + 1}" for c in range(4)], row_titles=[n for n, _ in variants])
+
+
+# --8<-- [start:recovery]
+def neighbour_recovery_error(x: Tensor, y: Tensor) -> float:
+    """Насколько выключенные активации восстановимы по соседям: каждую выключенную (y = 0 при x ≠ 0)
+    предсказываем средним живых соседей в окне 3×3 того же канала (нет живых — нулём) и считаем
+    относительную ошибку ‖x − x̂‖/‖x‖ по выключенным. 0 — информация не потеряна, 1 — потеряна вся.
+
+    >>> x = torch.ones(1, 1, 5, 5); y = x.clone(); y[0, 0, 2, 2] = 0     # один пиксель среди живых
+    >>> neighbour_recovery_error(x, y)
+    0.0
+    """
+    dropped = (y == 0) & (x != 0)
+    if not dropped.any():
+        return float("nan")
+    alive = (~dropped).to(x.dtype)
+    c = x.shape[1]
+    ones = torch.ones(c, 1, 3, 3, dtype=x.dtype)
+    s = F.conv2d(x * alive, ones, padding=1, groups=c)          # сумма живых соседей
+    n = F.conv2d(alive, ones, padding=1, groups=c)              # их число
+    x_hat = torch.where(n > 0, s / n.clamp(min=1), torch.zeros_like(s))
+    return float((x - x_hat)[dropped].norm() / x[dropped].norm().clamp(min=1e-12))
+# --8<-- [end:recovery]

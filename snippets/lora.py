@@ -125,3 +125,30 @@ def lora_transformer_params(r: int, n_layers: int, d_model: int, n_matrices: int
     """
     return n_layers * n_matrices * r * 2 * d_model
 # --8<-- [end:memory]
+
+
+# --8<-- [start:l2sp]
+def l2_sp_penalty(model: nn.Module, start: dict[str, torch.Tensor], alpha: float = 0.1,
+                  beta: float = 0.01) -> torch.Tensor:
+    """L2-SP (Li, Grandvalet & Davoine, 2018): штраф тянет перенесённые веса к предобученным, а не к нулю:
+
+    Ω(w) = α/2 · Σ_{i∈S} ‖w_i − w_i⁰‖² + β/2 · Σ_{i∉S} ‖w_i‖²,
+
+    S — параметры, которые есть в ``start`` (веса из предобученной сети), остальные (новая голова) —
+    обычный L2.
+
+    >>> net = nn.Linear(2, 1, bias=False)
+    >>> start = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    >>> with torch.no_grad():
+    ...     net.weight += 1.0                                 # сдвинули оба веса на 1
+    >>> round(l2_sp_penalty(net, start, alpha=0.1).item(), 6)   # 0,1/2 · (1² + 1²)
+    0.1
+    """
+    total = torch.zeros(())
+    for name, p in model.named_parameters():
+        if name in start:
+            total = total + alpha / 2 * (p - start[name]).pow(2).sum()
+        else:
+            total = total + beta / 2 * p.pow(2).sum()
+    return total
+# --8<-- [end:l2sp]

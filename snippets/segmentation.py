@@ -146,9 +146,70 @@ def synthetic_segmentation(size: int = 64, seed: int = 0) -> tuple[Array, Array]
     target[(yy - 20) ** 2 + (xx - 22) ** 2 < 12 ** 2] = 1
     target[40:58, 30:60] = 2
     pred = target.copy()
-    pred[(yy - 21) ** 2 + (xx - 25) ** 2 < 12 ** 2] = 1          # круг сдвинут
+    pred[target == 1] = 0
+    pred[(yy - 21) ** 2 + (xx - 25) ** 2 < 12 ** 2] = 1          # круг сдвинут на (1, 3) пикселя
     pred[40:58, 30:60] = 2
     pred[40:58, 50:60] = 0                                        # часть прямоугольника пропущена
     noise = rng.random((size, size)) < 0.02
     pred[noise] = rng.integers(0, 3, noise.sum())
     return pred, target
+
+
+def class_iou(pred: Array, target: Array, n_classes: int) -> Array:
+    """IoU_c = TP/(TP + FP + FN) каждого класса (NaN, если класса нет ни в разметке, ни в ответе).
+
+    >>> class_iou(np.array([0, 1, 1, 1]), np.array([0, 0, 1, 1]), 2).round(3).tolist()
+    [0.5, 0.667]
+    """
+    c = confusion(pred, target, n_classes)
+    tp, fp, fn = np.diag(c), c.sum(0) - np.diag(c), c.sum(1) - np.diag(c)
+    with np.errstate(invalid="ignore"):
+        return tp / (tp + fp + fn)
+
+
+def tumour_example(size: int = 100, radius: float = 5.6) -> tuple[Array, Array]:
+    """Снимок size×size с «опухолью» — кругом радиуса ``radius`` (≈ 1 % площади) — и «модель»,
+    которая всё называет фоном. Возвращает (предсказание, разметку)."""
+    yy, xx = np.mgrid[:size, :size]
+    target = (((yy - size / 2) ** 2 + (xx - size / 2) ** 2) < radius ** 2).astype(int)
+    return np.zeros_like(target), target
+
+
+# --8<-- [start:checkerboard]
+def transposed_overlap(k: int, s: int, n: int = 6) -> Array:
+    """Сколько слагаемых получает каждый пиксель выхода транспонированной свёртки k×k с шагом s
+    (вход n×n из единиц, ядро из единиц). Неравномерно, если k не делится на s, — отсюда
+    «шахматные» артефакты (Odena et al., 2016). Размер выхода (n − 1)s + k.
+
+    >>> transposed_overlap(3, 2)[4, 2:-2].tolist()              # k = 3, s = 2: через пиксель 4 и 2
+    [4.0, 2.0, 4.0, 2.0, 4.0, 2.0, 4.0, 2.0, 4.0]
+    >>> np.unique(transposed_overlap(4, 2)[2:-2, 2:-2]).tolist()  # k кратно s: внутри ровно
+    [4.0]
+    """
+    x = torch.ones(1, 1, n, n)
+    w = torch.ones(1, 1, k, k)
+    return nn.functional.conv_transpose2d(x, w, stride=s)[0, 0].numpy().astype(float)
+# --8<-- [end:checkerboard]
+
+
+def checkerboard_traces(k: int, s: int = 2, n: int = 6) -> list[go.Heatmap]:
+    """Кадр фигуры: карта перекрытий транспонированной свёртки k×k, шаг s (доля от максимума)."""
+    m = transposed_overlap(k, s, n)
+    return [go.Heatmap(z=(m / m.max()).round(3), colorscale="Viridis", zmin=0, zmax=1,
+                       colorbar=dict(title="доля от max"), hovertemplate="x=%{x}, y=%{y}: %{z}<extra></extra>")]
+
+
+def checkerboard_figure(s: int = 2) -> go.Figure:
+    """Ползунок по размеру ядра транспонированной свёртки с шагом s = 2: где появляется «шахматка»."""
+    from snippets._plotting import explorable
+    ks = [2, 3, 4, 5, 6]
+
+    def title(k: int) -> str:
+        inner = transposed_overlap(k, s)[k:-k, k:-k]
+        kind = "равномерно" if inner.min() == inner.max() else "неравномерно — шахматка"
+        return f"Транспонированная свёртка {k}×{k}, шаг {s}: внутри {kind}"
+
+    fig = explorable("", "x, пиксели выхода", "y, пиксели выхода", "ядро k", ks,
+                     lambda k: checkerboard_traces(k, s), active=1, title_for=title)
+    fig.update_yaxes(scaleanchor="x", autorange="reversed")
+    return fig

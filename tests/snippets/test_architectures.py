@@ -1,13 +1,17 @@
 """Классические CNN: число параметров (эталонные реализации), MAC, формы, остаточные градиенты."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from snippets.architectures import (
+    INITS,
     ZOO,
     BasicBlock,
     Bottleneck,
+    ConvNeXtBlock,
+    SqueezeExcitation,
     architecture_table,
     block_grad_norms,
     build,
@@ -15,7 +19,13 @@ from snippets.architectures import (
     grad_norms_figure,
     grad_norms_table,
     resnet,
+    resnext_branch,
+    signal_figure,
+    signal_stats,
+    signal_table,
+    signal_traces,
 )
+from snippets._plotting import frame_traces, same_traces
 from snippets.vgg import count_macs, count_parameters
 
 # Точные числа эталонных реализаций (Caffe bvlc_alexnet; torchvision для ResNet, DenseNet,
@@ -95,3 +105,46 @@ def test_tables_and_figure():
     assert "| ResNet-50 | 25 557 032 | — | 3.86 | 3.8 |" in table and table.count("\n") == len(ZOO) + 1
     assert grad_norms_table().count("\n") == 5
     assert len(grad_norms_figure().data) == 4
+
+
+def test_signal_stats_default_init_is_block_grad_norms():
+    for residual, bn in [(False, False), (True, True)]:
+        g, _ = signal_stats(residual, bn, "PyTorch по умолчанию", depth=6)
+        np.testing.assert_allclose(g, block_grad_norms(residual, bn, depth=6), rtol=1e-6)
+
+
+def test_he_init_keeps_plain_gradients_and_blows_up_residual_forward():
+    g_def, _ = signal_stats(False, False, "PyTorch по умолчанию")
+    g_he, _ = signal_stats(False, False, "He (Kaiming)")
+    assert g_def[0] / g_def[-1] < 1e-10 and 0.1 < g_he[0] / g_he[-1] < 100
+    _, s = signal_stats(True, False, "He (Kaiming)")
+    _, s_scaled = signal_stats(True, False, "He (Kaiming)", branch_scale=24 ** -0.5)
+    assert s[-1] / s[0] > 100 and 0.5 < s_scaled[-1] / s_scaled[0] < 2
+
+
+def test_init_variances():
+    w = torch.empty(256, 64, 3, 3)
+    INITS["He (Kaiming)"](w)
+    assert w.var().item() == pytest.approx(2 / (64 * 9), rel=0.05)
+    INITS["Glorot (Xavier)"](w)
+    assert w.var().item() == pytest.approx(2 / (64 * 9 + 256 * 9), rel=0.05)
+
+
+def test_signal_figure_frames_are_the_tested_traces():
+    fig = signal_figure()
+    for i, init in enumerate(INITS):
+        if i in (0, 2):
+            assert same_traces(frame_traces(fig, i), signal_traces(init))
+    assert "He" in signal_table()
+
+
+def test_modern_blocks():
+    x = torch.randn(2, 96, 8, 8)
+    assert ConvNeXtBlock(96)(x).shape == x.shape
+    assert count_parameters(ConvNeXtBlock(96)) == 50 * 96 + 2 * 96 + 4 * 96 ** 2 + 4 * 96 + 4 * 96 ** 2 + 96 + 96
+    se = SqueezeExcitation(64)
+    y = se(torch.randn(2, 64, 5, 5))
+    assert y.shape == (2, 64, 5, 5)
+    # ResNeXt 32×4d и bottleneck ResNet-50 на 256 каналах — одинаковая сложность (Xie et al., 2017)
+    a, b = count_parameters(resnext_branch(256, 128, 32)), count_parameters(Bottleneck(256, 64))
+    assert abs(a - b) / b < 0.02

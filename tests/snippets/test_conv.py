@@ -11,9 +11,13 @@ from snippets.conv import (
     path_count_figure,
     path_count_map,
     receptive_field,
+    receptive_field_and_jump,
     receptive_field_figure,
     vgg16_layers,
+    vgg_field_figure,
+    vgg_field_traces,
 )
+from snippets._plotting import frame_traces, same_traces
 
 
 
@@ -71,3 +75,29 @@ def test_figures():
     assert len(fig.data) == 3 and fig.data[2].y[-1] == 2 ** 14 - 1
     fig = path_count_figure(4)
     assert len(fig.data) == 4 and len(fig.layout.sliders[0].steps) == 4
+
+
+def test_receptive_field_and_jump_agree_with_receptive_field():
+    layers = [spec for _, spec in vgg16_layers()]
+    rj = receptive_field_and_jump(layers)
+    assert [r for r, _ in rj] == receptive_field(layers)
+    assert rj[-1] == (212, 32) and rj[-2] == (196, 16)      # pool5, conv5_3
+
+
+def test_vgg_field_figure_frames_are_the_tested_traces():
+    names = [n for n, _ in vgg16_layers()]
+    fig = vgg_field_figure()
+    for i in (0, names.index("conv4_3"), len(names) - 1):
+        assert same_traces(frame_traces(fig, i), vgg_field_traces(names[i]))
+    xs = vgg_field_traces("pool5")[0].x
+    assert max(xs) - min(xs) == 212
+
+
+def test_path_count_figure_frames_are_normalised_path_maps():
+    fig = path_count_figure(4)
+    for n in (1, 4):
+        z = np.array(fig.data[n - 1].z, dtype=float)
+        m = path_count_map(n)
+        pad = (z.shape[0] - m.shape[0]) // 2
+        inner = z[pad:pad + m.shape[0], pad:pad + m.shape[0]]
+        np.testing.assert_allclose(inner, (m / m.max()).round(3))

@@ -95,3 +95,14 @@ def test_figures_are_small():
     assert feature_maps().shape == (1, 4, 24, 24)
     for fig, n in [(augmentation_figure(), 5), (dropout_figure(), 16)]:
         assert len(fig.data) == n and len(fig.to_json()) < 150_000
+
+
+def test_neighbour_recovery_orders_the_methods():
+    from snippets.conv_regularization import neighbour_recovery_error
+    x = feature_maps().repeat(16, 1, 1, 1)
+    gen = torch.Generator().manual_seed(0)
+    e_drop = neighbour_recovery_error(x, dropout(x, 0.3, gen))
+    e_block = neighbour_recovery_error(x, dropblock(x, 0.3, 5, gen))
+    e_spatial = neighbour_recovery_error(x, spatial_dropout(x, 0.3, gen))
+    assert e_drop < 0.4 < e_block < e_spatial == 1.0
+    assert neighbour_recovery_error(x, x) != neighbour_recovery_error(x, x)   # ничего не выключено: NaN

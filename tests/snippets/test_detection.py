@@ -8,8 +8,23 @@ import numpy as np
 import pytest
 import torch
 
+from snippets._plotting import frame_traces, same_traces
 from snippets.detection import (
     COCO_THRESHOLDS,
+    NMS_THRESHOLDS,
+    SCORE_THRESHOLDS,
+    _staircase,
+    after_nms,
+    confidence_figure,
+    confidence_traces,
+    generalized_iou,
+    nms_figure,
+    nms_pr_traces,
+    operating_point,
+    pr_points,
+    raw_detections,
+    smooth_l1,
+    soft_nms,
     average_precision,
     box_iou,
     focal_loss,
@@ -179,3 +194,97 @@ def test_figures():
     fig = pr_figure()
     assert len(fig.data) == 6 and "AP = " in fig.data[1].name
     assert len(focal_loss_figure().data) == 5
+
+
+def test_smooth_l1_matches_torch():
+    x = torch.linspace(-3, 3, 61)
+    for beta in (1.0, 0.5):
+        ref = torch.nn.functional.smooth_l1_loss(x, torch.zeros_like(x), reduction="none", beta=beta)
+        torch.testing.assert_close(smooth_l1(x, beta), ref)
+
+
+def test_giou_against_scalar_definition():
+    rng = np.random.default_rng(5)
+    a, b = random_boxes(rng, 6), random_boxes(rng, 4)
+    ours = generalized_iou(a, b)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            hull = (max(x[2], y[2]) - min(x[0], y[0])) * (max(x[3], y[3]) - min(x[1], y[1]))
+            inter = iou_scalar(x, y)
+            union = ((x[2] - x[0]) * (x[3] - x[1]) + (y[2] - y[0]) * (y[3] - y[1])) / (1 + inter)
+            assert ours[i, j] == pytest.approx(inter - (hull - union) / hull)
+    # вложенные рамки: оболочка = объединение, GIoU = IoU; далёкие рамки: GIoU → −1
+    inner, outer = np.array([[2, 2, 4, 4.0]]), np.array([[0, 0, 10, 10.0]])
+    assert generalized_iou(inner, outer)[0, 0] == pytest.approx(box_iou(inner, outer)[0, 0])
+    assert generalized_iou(np.array([[0, 0, 1, 1.0]]), np.array([[999, 999, 1000, 1000.0]]))[0, 0] < -0.99
+
+
+def soft_nms_reference(boxes, scores, sigma, nt, method, thr=1e-3):
+    """Алгоритм 1 статьи Bodla et al. (2017) на скалярах."""
+    s, rest, out = list(map(float, scores)), list(range(len(scores))), []
+    while rest:
+        m = max(rest, key=lambda i: s[i])
+        out.append((m, s[m]))
+        rest.remove(m)
+        for i in rest:
+            ov = iou_scalar(boxes[m], boxes[i])
+            if method == "linear":
+                s[i] *= (1 - ov) if ov >= nt else 1.0
+            else:
+                s[i] *= np.exp(-ov ** 2 / sigma)
+        rest = [i for i in rest if s[i] >= thr]
+    return [i for i, _ in out], [v for _, v in out]
+
+
+@pytest.mark.parametrize("method", ["gaussian", "linear"])
+def test_soft_nms_matches_paper_algorithm(method):
+    rng = np.random.default_rng(7)
+    boxes, scores = random_boxes(rng, 30, size=20.0), rng.random(30)
+    keep, s = soft_nms(boxes, scores, sigma=0.5, iou_threshold=0.3, method=method)
+    ref_keep, ref_s = soft_nms_reference(boxes, scores, 0.5, 0.3, method)
+    assert keep.tolist() == ref_keep
+    np.testing.assert_allclose(s, ref_s)
+
+
+def test_soft_nms_with_tiny_sigma_is_hard_nms_at_zero():
+    rng = np.random.default_rng(8)
+    boxes, scores = random_boxes(rng, 40, size=40.0), rng.random(40)
+    keep, _ = soft_nms(boxes, scores, sigma=1e-9)
+    assert keep.tolist() == nms(boxes, scores, 0.0).tolist()
+
+
+def test_staircase_is_the_envelope_and_its_area_is_ap():
+    rng = np.random.default_rng(1)
+    tp, sc = (rng.random(80) < 0.6).astype(float), rng.random(80)
+    rec, prec = pr_curve(tp, sc, 60)
+    x, y = _staircase(rec, prec)
+    # площадь под ступеньками (line_shape="hv") = AP по всем точкам
+    assert np.sum(np.diff(x) * y[1:]) == pytest.approx(average_precision(rec, prec))
+
+
+def test_nms_threshold_tradeoff_on_toy_detector():
+    dets, gts = raw_detections()
+    ap = {t: average_precision(*pr_points(after_nms(dets, t), gts)[:2]) for t in NMS_THRESHOLDS}
+    best = max(ap, key=ap.get)
+    assert 0.3 < best < 0.8 and ap[0.2] < ap[best] and ap[0.9] < ap[best]
+    # сырой выход без NMS: рамок больше всего, recall тот же, что при пороге 0,9
+    assert sum(len(d[0]) for d in after_nms(dets, 1.0)) == sum(len(d[0]) for d in dets)
+
+
+def test_explorable_detection_figures_are_the_tested_traces():
+    fig = nms_figure()
+    for i in (0, 3, 7):
+        assert same_traces(frame_traces(fig, i), nms_pr_traces(NMS_THRESHOLDS[i]))
+    fig = confidence_figure()
+    for i in (0, 4):
+        assert same_traces(frame_traces(fig, i), confidence_traces(SCORE_THRESHOLDS[i]))
+
+
+def test_operating_point_is_on_the_curve():
+    dets, gts = raw_detections()
+    rec, prec, sc = pr_points(after_nms(dets, 0.5), gts)
+    op = operating_point(0.5)
+    k = int((sc >= 0.5).sum())
+    assert op["boxes"] == k and op["precision"] == prec[k - 1] and op["recall"] == rec[k - 1]
+    ops = [operating_point(t) for t in SCORE_THRESHOLDS]
+    assert all(a["recall"] <= b["recall"] for a, b in zip(ops, ops[1:]))   # ниже порог — выше recall

@@ -83,3 +83,17 @@ def test_paper_numbers_gpt3():
     assert round(lora_transformer_params(1, 96, 12288) / 1e6, 1) == 4.7
     assert round(lora_transformer_params(8, 96, 12288) / 1e6, 1) == 37.7
     assert finetune_memory_gb(100, 0) == 4e-7
+
+
+def test_l2_sp_gradient_pulls_towards_start():
+    from snippets.lora import l2_sp_penalty
+    torch.manual_seed(0)
+    body, head = nn.Linear(4, 3), nn.Linear(3, 2)
+    net = nn.Sequential(body, head)
+    start = {k: v.detach().clone() for k, v in net.state_dict().items() if k.startswith("0.")}
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.5)
+    l2_sp_penalty(net, start, alpha=0.2, beta=0.01).backward()
+    torch.testing.assert_close(body.weight.grad, 0.2 * (body.weight - start["0.weight"]).detach())
+    torch.testing.assert_close(head.weight.grad, 0.01 * head.weight.detach())

@@ -5,8 +5,13 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, f1_score, jaccard_score
 
+from snippets._plotting import frame_traces, same_traces
 from snippets.segmentation import (
+    DILATION_STACKS,
     TinyUNet,
+    checkerboard_figure,
+    checkerboard_traces,
+    class_iou,
     confusion,
     dilation_coverage,
     dilation_figure,
@@ -15,6 +20,8 @@ from snippets.segmentation import (
     segmentation_metrics,
     soft_dice_loss,
     synthetic_segmentation,
+    transposed_overlap,
+    tumour_example,
 )
 
 
@@ -78,3 +85,47 @@ def test_table_and_figure():
     assert "| 2, 2, 2 | 13×13 | 29% |" in dilation_table()
     fig = dilation_figure()
     assert len(fig.data) == 5 and len(fig.layout.updatemenus[0].buttons) == 5
+
+
+def test_class_iou_matches_sklearn():
+    rng = np.random.default_rng(4)
+    t, p = rng.integers(0, 3, 500), rng.integers(0, 3, 500)
+    np.testing.assert_allclose(class_iou(p, t, 3), jaccard_score(t, p, average=None))
+
+
+def test_tumour_example_accuracy_high_iou_zero():
+    pred, target = tumour_example()
+    m = segmentation_metrics(pred, target, 2)
+    assert 0.985 < m["pixel_acc"] < 0.995 and class_iou(pred, target, 2)[1] == 0.0
+
+
+def test_synthetic_prediction_disc_is_shifted_not_enlarged():
+    pred, target = synthetic_segmentation()
+    assert abs(int((pred == 1).sum()) - int((target == 1).sum())) < 0.1 * (target == 1).sum()
+    assert ((target == 1) & (pred == 0)).sum() > 30       # у сдвинутого круга есть пропущенный край
+
+
+def test_transposed_overlap_matches_k_mod_s_rule():
+    for k in range(2, 7):
+        inner = transposed_overlap(k, 2, n=8)[k:-k, k:-k]
+        assert (inner.min() == inner.max()) == (k % 2 == 0)
+    # сумма перекрытий = n²·k² (каждый вход разносит k² копий)
+    assert transposed_overlap(3, 2, n=5).sum() == 25 * 9
+
+
+def test_checkerboard_figure_frames_are_the_tested_traces():
+    fig = checkerboard_figure()
+    for i, k in [(0, 2), (1, 3), (4, 6)]:
+        assert same_traces(frame_traces(fig, i), checkerboard_traces(k))
+
+
+def test_dilation_figure_heatmaps_are_path_maps():
+    from snippets.conv import path_count_map
+    fig = dilation_figure()
+    for i in (0, 1):
+        z = np.array(fig.data[i].z, dtype=float)
+        m = path_count_map(3, 3, DILATION_STACKS[i])
+        pad = (z.shape[0] - m.shape[0]) // 2
+        inner = z[pad:pad + m.shape[0], pad:pad + m.shape[0]]
+        expected = np.where(m > 0, m / m.max(), np.nan).round(3)
+        np.testing.assert_allclose(inner, expected)
