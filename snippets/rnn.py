@@ -199,3 +199,55 @@ def grad_through_time_figure(T: int = 100) -> go.Figure:
         fig.add_scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=name)
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
+
+
+# --8<-- [start:radius]
+@one_thread()
+def radius_grad_norms(rho: float, activation: str = "tanh", T: int = 60, d: int = 32,
+                      seed: int = 0) -> list[float]:
+    """‖∂L/∂x_t‖, t = 1…T, для RNN h_t = φ(x_t W_x + h_{t−1} W_h), L = wᵀh_T, W_h масштабирована
+    к спектральному радиусу ρ (наибольший модуль собственного значения).
+
+    φ = tanh или тождественная ("linear"). У линейной RNN ∂h_T/∂x_t = W_x W_h^{T−t}, и норма
+    ведёт себя как ρ^{T−t}: затухает при ρ < 1 и взрывается при ρ > 1.
+
+    >>> g = radius_grad_norms(0.5, "linear", T=30)
+    >>> 1e-9 < g[0] / g[-1] < 1e-7                      # ≈ 0,5^29 ≈ 1,9e-9 с точностью до константы
+    True
+    """
+    g = torch.Generator().manual_seed(seed)
+    W_h = torch.randn(d, d, generator=g, dtype=torch.float64)
+    W_h *= rho / torch.linalg.eigvals(W_h).abs().max()
+    W_x = 0.1 * torch.randn(d, d, generator=g, dtype=torch.float64) / math.sqrt(d)   # слабый вход
+    xs = torch.randn(T, d, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(d, generator=g, dtype=torch.float64)
+    phi = torch.tanh if activation == "tanh" else (lambda a: a)
+    h = torch.zeros(d, dtype=torch.float64)
+    for t in range(T):
+        h = phi(xs[t] @ W_x + h @ W_h)
+    (h @ w).backward()
+    return xs.grad.norm(dim=-1).tolist()
+# --8<-- [end:radius]
+
+
+RADII = [0.5, 0.8, 0.95, 1.0, 1.05, 1.2, 1.5]
+
+
+def radius_traces(rho: float, T: int = 60) -> list[go.Scatter]:
+    """Трассы одного кадра: линейная RNN, RNN с tanh и прямая ρ^{T−t} (через точку t = T)."""
+    lin, tanh = radius_grad_norms(rho, "linear", T), radius_grad_norms(rho, "tanh", T)
+    ts = list(range(1, T + 1))
+    theory = [lin[-1] * rho ** (T - t) for t in ts]
+    return [go.Scatter(x=ts, y=lin, mode="lines", name="линейная RNN"),
+            go.Scatter(x=ts, y=tanh, mode="lines", name="RNN с tanh"),
+            go.Scatter(x=ts, y=theory, mode="lines", name="ρ^(T−t)", line=dict(dash="dot"))]
+
+
+def spectral_radius_figure(radii: list[float] = RADII, active: int = 3) -> go.Figure:
+    """Ползунок по спектральному радиусу W_h: как градиент идёт назад во времени."""
+    from snippets._plotting import explorable
+    fig = explorable("Градиент сквозь время и спектральный радиус W_h", "шаг t",
+                     "‖∂L/∂x_t‖ (лог. шкала)", "спектральный радиус ρ", radii, radius_traces,
+                     active=active, title_for=lambda r: f"Градиент сквозь время: ρ(W_h) = {r:g}")
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig

@@ -8,6 +8,7 @@ Sutskever et al. (2014) — seq2seq; Cho et al. (2014) — RNN encoder–decoder
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import plotly.graph_objects as go
@@ -284,3 +285,127 @@ def attention_figure(model: Seq2Seq, src: list[int]) -> go.Figure:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     return fig
+
+
+# --8<-- [start:beam-width]
+def length_penalty(length: int, alpha: float = 1.0) -> float:
+    """Штраф длины GNMT (Wu et al., 2016): lp(Y) = ((5 + |Y|) / 6)^α; гипотезы сравнивают по log p / lp.
+
+    >>> length_penalty(1), length_penalty(7, alpha=0.0)
+    (1.0, 1.0)
+    """
+    return ((5 + length) / 6) ** alpha
+
+
+def beam_finished(step: StepFn, state: object, beam: int, max_len: int = 20, bos: int = BOS,
+                  eos: int = EOS) -> list[tuple[list[int], float]]:
+    """Лучевой поиск с отдельным списком законченных гипотез (так устроены OpenNMT и fairseq):
+    из beam лучших продолжений законченные (с EOS) уходят в список, остальные продолжаются.
+    Возвращает все законченные гипотезы: ответ выбирают по log p или по log p / lp(|Y|).
+
+    >>> P = torch.tensor([[0.0, 0.6, 0.4], [0.45, 0.3, 0.25], [1.0, 0.0, 0.0]]).log()
+    >>> [(s, round(lp, 3)) for s, lp in beam_finished(markov_step(P), None, beam=2, bos=0, eos=0)]
+    [([2, 0], -0.916), ([1, 0], -1.309)]
+    """
+    beams, finished = [(0.0, [bos], state)], []
+    for _ in range(max_len):
+        candidates = []
+        for score, seq, st in beams:
+            logp, new_st = step(seq[-1], st)
+            top = torch.topk(logp, min(beam, logp.numel()))
+            candidates += [(score + lp, seq + [tok], new_st)
+                           for lp, tok in zip(top.values.tolist(), top.indices.tolist())]
+        kept = sorted(candidates, key=lambda b: -b[0])[:beam]
+        finished += [(seq[1:], score) for score, seq, _ in kept if seq[-1] == eos]
+        beams = [b for b in kept if b[1][-1] != eos]
+        if not beams:
+            break
+    return finished
+
+
+def best_by_length(logp: Tensor, max_len: int, bos: int = 0, eos: int = 0) -> list[float]:
+    """Точный максимум log p законченной гипотезы длины L = 1…max_len (EOS — последний токен)
+    в марковской модели logp[prev, tok]: динамическое программирование по последнему токену.
+
+    >>> P = torch.tensor([[0.0, 0.6, 0.4], [0.45, 0.3, 0.25], [1.0, 0.0, 0.0]]).log()
+    >>> [round(v, 3) for v in best_by_length(P, 3)]      # [EOS] невозможен; [2, EOS]; [1, 2, EOS]
+    [-inf, -0.916, -1.897]
+    """
+    out, cur = [logp[bos, eos].item()], logp[bos].clone()
+    cur[eos] = -math.inf                                   # лучший префикс, оканчивающийся токеном
+    for _ in range(2, max_len + 1):
+        out.append((cur + logp[:, eos]).max().item())
+        cur = (cur[:, None] + logp).max(0).values
+        cur[eos] = -math.inf
+    return out
+# --8<-- [end:beam-width]
+
+
+def toy_translation_model(correct: list[float], stop: list[float], extra: int = 3,
+                          stop_other: float = 0.1) -> Tensor:
+    """Игрушечная «модель перевода» (марковская): log p(tok | prev) матрицей (V, V), V = n + 1 + extra.
+
+    Токен 0 — BOS и EOS; верный перевод — 1, 2, …, n, EOS; токены n + 1 … — «неверные слова».
+    После токена i (0 — BOS) верный следующий токен i + 1 имеет вероятность correct[i], EOS —
+    stop[i], остаток поровну делят неверные слова. После неверного слова EOS имеет вероятность
+    stop_other, остальное — снова неверные слова.
+
+    >>> toy_translation_model([0.5], [0.1, 0.8], extra=2, stop_other=0.2).exp().round(decimals=2).tolist()
+    [[0.1, 0.5, 0.2, 0.2], [0.8, 0.0, 0.1, 0.1], [0.2, 0.0, 0.4, 0.4], [0.2, 0.0, 0.4, 0.4]]
+    """
+    n = len(correct)
+    V = n + 1 + extra
+    P = torch.zeros(V, V, dtype=torch.float64)
+    for i in range(V):
+        P[i, 0] = stop[i] if i <= n else stop_other
+        if i < n:
+            P[i, i + 1] = correct[i]
+        rest = list(range(n + 1, V))                          # неверные слова
+        P[i, rest] += (1 - P[i].sum()) / len(rest)
+    return P.log()
+
+
+BEAM_TOY = ([0.5, 0.6, 0.55, 0.6, 0.55, 0.6], [0.04, 0.05, 0.06, 0.2, 0.1, 0.12, 0.9])  # correct, stop
+BEAM_WIDTHS = [1, 2, 3, 4, 5, 8]
+
+
+def beam_width_traces(beam: int, alpha: float = 1.0, max_len: int = 10) -> list[go.Scatter]:
+    """Кадр для ширины луча B: законченные гипотезы луча и ответы по log p и по log p / lp."""
+    P = toy_translation_model(*BEAM_TOY)
+    hyps = beam_finished(markov_step(P), None, beam, max_len=max_len, bos=0, eos=0)
+    text = lambda seq: " ".join(map(str, seq[:-1])) + " EOS"
+    best = max(hyps, key=lambda h: h[1])
+    norm = max(hyps, key=lambda h: h[1] / length_penalty(len(h[0]), alpha))
+    point = lambda h, **kw: go.Scatter(x=[len(h[0]) - 1], y=[h[1]], text=[text(h[0])], **kw)
+    return [go.Scatter(x=[len(s) - 1 for s, _ in hyps], y=[lp for _, lp in hyps], mode="markers",
+                       text=[text(s) for s, _ in hyps], name="законченные гипотезы луча",
+                       marker=dict(size=8, color="#7f7f7f")),
+            point(best, mode="markers", name="ответ по log p",
+                  marker=dict(size=18, symbol="star", color="#d62728")),
+            point(norm, mode="markers", name=f"ответ по log p / lp, α = {alpha:g}",
+                  marker=dict(size=13, symbol="diamond-open", color="#1f77b4", line=dict(width=3)))]
+
+
+def beam_width_figure(widths: list[int] = BEAM_WIDTHS, active: int = 4, max_len: int = 10) -> go.Figure:
+    """Ползунок по ширине луча: чем шире луч, тем короче ответ по log p — вплоть до пустого."""
+    from snippets._plotting import explorable
+    P = toy_translation_model(*BEAM_TOY)
+    exact = best_by_length(P, max_len, bos=0, eos=0)
+    static = [go.Scatter(x=list(range(max_len)), y=exact, mode="lines+markers", name="точный максимум для длины",
+                         line=dict(dash="dot", color="#2ca02c"))]
+    def answer(B: int) -> str:
+        n = len(max(beam_finished(markov_step(P), None, B, max_len, 0, 0), key=lambda h: h[1])[0]) - 1
+        return "пустой перевод" if n == 0 else "полный перевод" if n == len(BEAM_TOY[0]) else f"обрывок из {n} слов"
+    return explorable("Ширина луча и длина ответа", "длина перевода (слов, без EOS)", "log p(y | x)",
+                      "ширина луча B", widths, lambda B: beam_width_traces(B, max_len=max_len),
+                      active=active, static=static,
+                      title_for=lambda B: f"Луч B = {B}: ответ по log p — {answer(B)}")
+
+
+@one_thread()
+def decoder_perplexity(model: Seq2Seq, n: int = 6, count: int = 500, seed: int = 7) -> float:
+    """Перплексия декодера на новых примерах с принуждением учителем: exp(−среднее log p(y_t | y_<t, x))."""
+    src, tgt_in, tgt_out = reversal_batch(count, n, seed)
+    with torch.no_grad():
+        logp = model(src, tgt_in).gather(-1, tgt_out[..., None])
+    return math.exp(-logp.mean().item())

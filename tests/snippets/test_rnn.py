@@ -1,5 +1,7 @@
 """Наши ячейки RNN/LSTM/GRU против torch.nn.*Cell и nn.RNN/LSTM/GRU; усечённый BPTT."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -113,3 +115,36 @@ def test_cells_are_deterministic_and_in_torch_init_range():
     a, b = GRUCell(4, 9, seed=3), GRUCell(4, 9, seed=3)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert all(p.abs().max() <= 1 / 3 for p in ElmanRNNCell(4, 9).parameters())
+
+
+def test_linear_rnn_gradient_follows_spectral_radius():
+    from snippets.rnn import radius_grad_norms
+    for rho in (0.8, 1.2):
+        g = radius_grad_norms(rho, "linear", T=80)
+        # ‖W_x W_h^k w‖ ~ ρ^k: наклон лог-нормы на дальних шагах ≈ log ρ
+        slope = (math.log(g[0]) - math.log(g[40])) / 40
+        assert slope == pytest.approx(math.log(rho), abs=0.02)
+    assert radius_grad_norms(1.5, "tanh")[0] < radius_grad_norms(1.5, "linear")[0] * 1e-5  # tanh насыщается
+
+
+def test_linear_rnn_gradient_matches_closed_form():
+    """∂(wᵀh_T)/∂x_t = W_x W_h^{T−t} w для линейной RNN — сверяем autograd с формулой."""
+    from snippets.rnn import radius_grad_norms
+    T, d, rho = 12, 32, 0.9
+    g = torch.Generator().manual_seed(0)
+    W_h = torch.randn(d, d, generator=g, dtype=torch.float64)
+    W_h *= rho / torch.linalg.eigvals(W_h).abs().max()
+    W_x = 0.1 * torch.randn(d, d, generator=g, dtype=torch.float64) / math.sqrt(d)
+    torch.randn(T, d, generator=g, dtype=torch.float64)                      # xs (не нужны)
+    w = torch.randn(d, generator=g, dtype=torch.float64)
+    ref = [(W_x @ torch.linalg.matrix_power(W_h, T - 1 - t) @ w).norm().item() for t in range(T)]
+    assert radius_grad_norms(rho, "linear", T=T, d=d) == pytest.approx(ref, rel=1e-9)
+
+
+def test_spectral_radius_slider_frames_are_the_tested_function():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.rnn import RADII, radius_traces, spectral_radius_figure
+    fig = spectral_radius_figure()
+    for i in (0, 3, len(RADII) - 1):
+        assert same_traces(frame_traces(fig, i), radius_traces(RADII[i]))
+    assert len(fig.to_json()) < 80_000

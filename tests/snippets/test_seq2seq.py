@@ -124,3 +124,56 @@ def test_figures():
     assert trace_types(fig) == {"heatmap"} and len(fig.to_json()) < 150_000
     fig = loss_figure({"с вниманием": losses, "без внимания": trained(None)[1]})
     assert trace_types(fig) == {"scatter"} and len(fig.data[0].y) == len(losses) - 9
+
+
+def test_best_by_length_equals_brute_force():
+    from snippets.seq2seq import best_by_length
+    g = torch.Generator().manual_seed(5)
+    P = torch.log_softmax(torch.randn(4, 4, generator=g, dtype=torch.float64), -1)
+    exact = best_by_length(P, 4)
+    for L in range(1, 5):
+        ref = max((lp for seq, lp in all_hypotheses(P, L) if len(seq) == L and seq[-1] == EOS_T),
+                  default=float("-inf"))
+        assert exact[L - 1] == pytest.approx(ref)
+
+
+def test_beam_finished_is_exhaustive_for_wide_beam_and_greedy_for_one():
+    from snippets.seq2seq import beam_finished
+    g = torch.Generator().manual_seed(6)
+    for _ in range(3):
+        P = torch.log_softmax(2 * torch.randn(4, 4, generator=g, dtype=torch.float64), -1)
+        step = markov_step(P)
+        finished = beam_finished(step, None, beam=4**4, max_len=4, bos=BOS_T, eos=EOS_T)
+        ref = {tuple(s): lp for s, lp in all_hypotheses(P, 4) if s[-1] == EOS_T}
+        assert {tuple(s): pytest.approx(lp) for s, lp in finished} == ref
+        g_seq, g_lp = greedy(step, None, max_len=4, bos=BOS_T, eos=EOS_T)
+        one = beam_finished(step, None, beam=1, max_len=4, bos=BOS_T, eos=EOS_T)
+        assert one == ([(g_seq, g_lp)] if g_seq[-1] == EOS_T else [])
+
+
+def test_wide_beam_finds_the_empty_translation_and_length_penalty_fixes_it():
+    from snippets.seq2seq import (BEAM_TOY, BEAM_WIDTHS, beam_finished, beam_width_figure,
+                                  beam_width_traces, best_by_length, length_penalty,
+                                  toy_translation_model)
+    from snippets._plotting import frame_traces, same_traces
+    P = toy_translation_model(*BEAM_TOY)
+    torch.testing.assert_close(P.exp().sum(-1), torch.ones(len(P), dtype=torch.float64))
+    exact = best_by_length(P, 10)
+    assert max(range(10), key=exact.__getitem__) == 0                  # мода модели — пустой перевод
+    full = list(range(1, len(BEAM_TOY[0]) + 1)) + [0]
+    lengths = []
+    for B in BEAM_WIDTHS:
+        hyps = beam_finished(markov_step(P), None, B, max_len=10, bos=0, eos=0)
+        lengths.append(len(max(hyps, key=lambda h: h[1])[0]))
+        assert max(hyps, key=lambda h: h[1] / length_penalty(len(h[0])))[0] == full
+    assert lengths[0] == len(full) and lengths[-1] == 1
+    assert all(a >= b for a, b in zip(lengths, lengths[1:]))           # шире луч — короче ответ
+    fig = beam_width_figure()
+    for i in (0, 1, len(BEAM_WIDTHS) - 1):
+        assert same_traces(frame_traces(fig, i), beam_width_traces(BEAM_WIDTHS[i]))
+
+
+def test_perplexity_with_attention_is_lower():
+    from snippets.seq2seq import decoder_perplexity
+    with_att, without = decoder_perplexity(trained("luong")[0]), decoder_perplexity(trained(None)[0])
+    assert 1.0 <= with_att < without < 12.0                                # 12 — равномерная по словарю
