@@ -106,3 +106,26 @@ def test_softmax_saturates_without_scaling():
     assert abs(r["max_scaled"][0] - r["max_scaled"][1]) < 0.1        # с √d_k не зависит от d_k
     assert r["grad_scaled"][1] > 5 * r["grad_raw"][1]
     assert trace_types(scaling_figure((4, 64))) == {"scatter"}
+
+
+def test_strided_sparse_mask_is_causal_sparse_and_two_hop_complete():
+    from snippets.attention import strided_sparse_mask
+    n = 256
+    m = strided_sparse_mask(n, 16)
+    assert not torch.any(m & ~causal_mask(n))                     # причинная
+    assert m.sum() < 0.25 * causal_mask(n).sum()                    # пар O(n√n)
+    two_hops = (m.double() @ m.double()) > 0                        # два слоя: любой j ≤ i
+    assert torch.equal(two_hops, causal_mask(n))
+
+
+def test_lsh_buckets_prefer_similar_directions():
+    from snippets.attention import lsh_buckets
+    g = torch.Generator().manual_seed(0)
+    x = torch.nn.functional.normalize(torch.randn(2000, 16, generator=g), dim=-1)
+    near = torch.nn.functional.normalize(x + 0.1 * torch.randn(2000, 16, generator=g), dim=-1)
+    far = torch.nn.functional.normalize(torch.randn(2000, 16, generator=g), dim=-1)
+    same_near = (lsh_buckets(x, 8) == lsh_buckets(near, 8)).float().mean()
+    same_far = (lsh_buckets(x, 8) == lsh_buckets(far, 8)).float().mean()
+    assert same_near > 0.6 and 0.05 < same_far < 0.25               # случайные: около 1/8
+    assert same_near > 4 * same_far
+    assert torch.equal(lsh_buckets(3 * x, 8), lsh_buckets(x, 8))    # зависит только от направления
