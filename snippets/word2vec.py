@@ -352,3 +352,78 @@ def pmi_scatter_figure(shifted_pmi: Array, dots: Array) -> go.Figure:
     lo, hi = float(shifted_pmi.min()), float(shifted_pmi.max())
     fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="y = x", line=dict(dash="dash"))
     return fig
+
+
+# --8<-- [start:analogy]
+def analogy(E: Array, words: list[str], a: str, b: str, c: str, exclude: bool = True,
+            method: str = "add") -> str:
+    """Ответ на аналогию «a относится к b, как c к ?» (Mikolov et al., 2013a).
+
+    3CosAdd: argmax_d cos(d, b − a + c) по нормированным векторам (= cos(d,b) − cos(d,a) + cos(d,c));
+    3CosMul (Levy & Goldberg, 2014b): argmax_d cos'(d,b)·cos'(d,c) / (cos'(d,a) + 0,001), cos' = (cos + 1)/2.
+    exclude=True — слова запроса a, b, c не могут быть ответом (так принято в тестах аналогий).
+
+    >>> E = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [-1.0, 1.1]])
+    >>> ws = ["a", "b", "c", "d"]
+    >>> analogy(E, ws, "a", "b", "c"), analogy(E, ws, "a", "b", "c", exclude=False)
+    ('d', 'c')
+    """
+    En = E / np.linalg.norm(E, axis=1, keepdims=True)
+    ia, ib, ic = (words.index(w) for w in (a, b, c))
+    if method == "add":
+        scores = En @ (En[ib] - En[ia] + En[ic])
+    else:
+        cos = lambda i: (En @ En[i] + 1) / 2
+        scores = cos(ib) * cos(ic) / (cos(ia) + 1e-3)
+    if exclude:
+        scores[[ia, ib, ic]] = -np.inf
+    return words[int(np.argmax(scores))]
+# --8<-- [end:analogy]
+
+
+def capital_analogies(E: Array, words: list[str], exclude: bool = True,
+                      method: str = "add") -> tuple[float, float]:
+    """Все вопросы «страна_i : столица_i = страна_j : ?» корпуса (i ≠ j):
+    (доля верных ответов, доля ответов — одно из слов запроса)."""
+    right = query = 0
+    pairs = [(i, j) for i in range(len(CAPITALS)) for j in range(len(CAPITALS)) if i != j]
+    for i, j in pairs:
+        q = (COUNTRIES[i], CAPITALS[i], COUNTRIES[j])
+        got = analogy(E, words, *q, exclude=exclude, method=method)
+        right += got == CAPITALS[j]
+        query += got in q
+    return right / len(pairs), query / len(pairs)
+
+
+WINDOW_WORDS = ["пьёт", "ест", "едет", "живёт", "чай", "кофе", "хлеб", "суп",
+                "мама", "врач", "кошка", "лиса", "лесу", "москву", "утром"]
+WINDOWS = [1, 2, 4]
+
+
+@functools.lru_cache(maxsize=8)
+def trained_window(window: int, seed: int = 0) -> tuple[list[str], Array]:
+    """SGNS на корпусе по умолчанию с окном ±window (кэш: кадры фигуры и тесты обучают один раз)."""
+    if window == 2:                                   # те же параметры, что у trained()
+        return trained(seed)[:2]
+    words, V, _, _ = train_sgns(toy_corpus(seed=seed), window=window, seed=seed)
+    return words, V
+
+
+def window_similarity_traces(window: int, show_words: list[str] = WINDOW_WORDS) -> list[go.Heatmap]:
+    """Кадр «окно ±m»: косинусы векторов SGNS между словами show_words."""
+    words, V = trained_window(window)
+    E = V[[words.index(w) for w in show_words]]
+    En = E / np.linalg.norm(E, axis=1, keepdims=True)
+    return [go.Heatmap(z=np.round(En @ En.T, 3), x=show_words, y=show_words, zmin=-1, zmax=1,
+                       colorscale="RdBu", reversescale=True, colorbar=dict(title="cos"))]
+
+
+def window_figure(windows: list[int] = WINDOWS, active: int = 0) -> go.Figure:
+    """Ползунок по ширине окна word2vec: какие слова становятся близкими."""
+    from snippets._plotting import explorable
+    fig = explorable("Окно word2vec и сходство слов", "", "", "окно ±m", windows,
+                     window_similarity_traces, active=active,
+                     title_for=lambda m: f"Косинусы векторов SGNS, окно ±{m}")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=520)
+    return fig

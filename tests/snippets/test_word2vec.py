@@ -162,3 +162,43 @@ def test_figures_are_small_scatter():
     for fig in (embedding_map_figure(V, words, "карта"), pmi_scatter_figure(*sgns_vs_shifted_pmi(toy_corpus()))):
         assert trace_types(fig) == {"scatter"}
         assert len(fig.to_json()) < 150_000
+
+
+def test_analogy_brute_force_and_query_exclusion():
+    from snippets.word2vec import analogy
+    rng = np.random.default_rng(3)
+    E = rng.normal(size=(12, 5))
+    words = [f"w{i}" for i in range(12)]
+    En = E / np.linalg.norm(E, axis=1, keepdims=True)
+    for a, b, c in [(0, 1, 2), (3, 4, 5), (6, 7, 8)]:
+        cos = En @ En.T
+        add = [cos[d, b] - cos[d, a] + cos[d, c] if d not in (a, b, c) else -np.inf for d in range(12)]
+        c01 = (cos + 1) / 2
+        mul = [c01[d, b] * c01[d, c] / (c01[d, a] + 1e-3) if d not in (a, b, c) else -np.inf
+               for d in range(12)]
+        q = (words[a], words[b], words[c])
+        assert analogy(E, words, *q) == words[int(np.argmax(add))]
+        assert analogy(E, words, *q, method="mul") == words[int(np.argmax(mul))]
+
+
+def test_capital_analogies_on_toy_corpus():
+    from snippets.word2vec import capital_analogies
+    words, V, U = trained()
+    acc_ex, query_ex = capital_analogies(V, words)
+    acc_in, query_in = capital_analogies(V, words, exclude=False)
+    assert query_ex == 0.0 and query_in > 0.3 and acc_in < acc_ex      # без исключения отвечает словом запроса
+    assert capital_analogies(V + U, words)[0] == 1.0
+
+
+def test_window_slider_frames_and_topical_similarity():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.word2vec import WINDOW_WORDS, WINDOWS, trained_window, window_figure, window_similarity_traces
+    fig = window_figure()
+    for i in (0, len(WINDOWS) - 1):
+        assert same_traces(frame_traces(fig, i), window_similarity_traces(WINDOWS[i]))
+    z = {m: np.array(window_similarity_traces(m)[0].z) for m in WINDOWS}
+    i = {w: k for k, w in enumerate(WINDOW_WORDS)}
+    # шире окно — ближе слова одной сцены: «кошка» и «живёт»
+    assert z[WINDOWS[-1]][i["кошка"], i["живёт"]] > z[1][i["кошка"], i["живёт"]] + 0.1
+    np.testing.assert_allclose(np.diag(z[1]), 1.0, atol=1e-3)
+    assert trained_window(2)[0] == trained()[0]
