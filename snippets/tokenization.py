@@ -8,6 +8,7 @@ Bojanowski et al. (2017) — fastText. Корпус — два параллел�
 from __future__ import annotations
 
 import re
+import unicodedata
 from itertools import pairwise
 
 import plotly.graph_objects as go
@@ -57,6 +58,23 @@ def word_counts(text: str) -> dict[str, int]:
     for w in re.findall(r"\w+", text.lower()):
         counts[w] = counts.get(w, 0) + 1
     return counts
+
+
+# --8<-- [start:normalize]
+def normalize(text: str, lower: bool = True, yo_to_e: bool = True) -> str:
+    """Нормализация перед токенизацией: Unicode NFKC (составные буквы, лигатуры, неразрывный пробел),
+    нижний регистр, «ё» → «е», пробелы схлопываются.
+
+    >>> normalize("Ёжик\u00a0в  ТУМАНЕ, и\u0306од, ﬁle")
+    'ежик в тумане, йод, file'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if lower:
+        text = text.lower()
+    if yo_to_e:
+        text = text.replace("ё", "е")
+    return " ".join(text.split())
+# --8<-- [end:normalize]
 
 
 # --8<-- [start:bpe]

@@ -188,3 +188,14 @@ def test_bpe_slider_frames_are_bpe_segmentations():
             assert "".join(pieces) == w + "_"
             assert len(pieces) == len(bpe_encode(w, merges))
     assert len(fig.to_json()) < 60_000
+
+
+def test_normalize_merges_unicode_variants_and_yo():
+    from snippets.tokenization import normalize
+    composed, decomposed = "йод", "и\u0306од"
+    assert composed != decomposed and normalize(composed) == normalize(decomposed) == "йод"
+    assert normalize("Всё") == normalize("все") == "все"                  # ё → е: «всё» и «все» сливаются
+    assert normalize("всё", yo_to_e=False) == "всё"
+    text = "Ёлка\u00a0и ﬁ  ЁЖ"
+    assert normalize(normalize(text)) == normalize(text) == "елка и fi еж"
+    assert len(word_counts(normalize(SAMPLE_RU))) <= len(word_counts(SAMPLE_RU))
