@@ -163,8 +163,8 @@ def loss_scaling_figure(values: tuple[float, ...] = LOSS_SCALES, active: int = 0
     fig = explorable("Градиенты во float16", "log₂|S·g|", "доля градиентов", "log₂ S", values,
                      lambda s: loss_scaling_traces(s, grads, bins), active=active,
                      label=lambda s: f"{int(np.log2(s))}", title_for=title, bargap=0)
-    for x0, x1, color, text in ((-50, -24, "rgba(214,39,40,0.15)", "ноль"),
-                                (-24, -14, "rgba(255,127,14,0.15)", "субнорм."),
+    for x0, x1, color, text in ((-50, -25, "rgba(214,39,40,0.15)", "ноль"),
+                                (-25, -14, "rgba(255,127,14,0.15)", "субнорм."),
                                 (np.log2(FP16_MAX), 30, "rgba(214,39,40,0.15)", "inf")):
         fig.add_vrect(x0=x0, x1=x1, fillcolor=color, line_width=0, annotation_text=text,
                       annotation_position="top left")
