@@ -223,5 +223,4 @@ def n_freqs_figure(levels: tuple[int, ...] = PE_LEVELS, active: int = 2) -> go.F
     fig = explorable("Число частот позиционного кодирования", "x", "f(x)", "L", list(levels),
                      n_freqs_traces, active=active, title_for=title, static=static)
     fig.update_yaxes(range=[-4.5, 4.5])
-    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top"))
     return fig

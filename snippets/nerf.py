@@ -284,5 +284,4 @@ def sdf_beta_figure(betas: tuple[float, ...] = SDF_BETAS, active: int = 2) -> go
     fig.add_vline(x=SURFACE_T, line=dict(dash="dot", color="gray"),
                   annotation_text="поверхность d = 0")
     fig.update_xaxes(range=[1.5, 4.5])
-    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top"))
     return fig
