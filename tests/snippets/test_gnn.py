@@ -125,3 +125,100 @@ def test_karate_figure():
     fig = karate_figure()
     assert trace_types(fig) == {"scatter"} and len(fig.data) == 6
     assert sum(1 for t in fig.data if t.visible) == 3
+
+
+def test_gatv2_matches_per_edge_formula_and_torch():
+    from snippets.gnn import gatv2_coefficients
+    A = random_graph(seed=6)
+    rng = np.random.default_rng(4)
+    H, W, a = rng.normal(size=(len(A), 4)), rng.normal(size=(8, 5)), rng.normal(size=5)
+    alpha = gatv2_coefficients(A, H, W, a)
+    lrelu = lambda x: np.where(x > 0, x, 0.2 * x)
+    for i in range(len(A)):
+        nb = [i, *np.flatnonzero(A[i])]
+        e = np.array([lrelu(np.concatenate([H[i], H[j]]) @ W) @ a for j in nb])
+        np.testing.assert_allclose(alpha[i, nb], np.exp(e) / np.exp(e).sum(), atol=1e-12)
+    Ht = torch.tensor(H)
+    pair = torch.cat([Ht[:, None].expand(-1, len(A), -1), Ht[None].expand(len(A), -1, -1)], -1)
+    e = torch.nn.functional.leaky_relu(pair @ torch.tensor(W), 0.2) @ torch.tensor(a)
+    e = e.masked_fill(torch.tensor(A + np.eye(len(A))) == 0, float("-inf"))
+    torch.testing.assert_close(torch.tensor(alpha), e.softmax(1))
+
+
+def test_gat_attention_is_static_gatv2_is_not():
+    from snippets.gnn import attention_ranking_traces
+    gat_top, v2_top = set(), set()
+    for i in range(6):
+        gat, v2 = attention_ranking_traces(i)
+        others = [j for j in range(6) if j != i]             # ключи без себя (петля тоже ключ)
+        gat_top.add(max(others, key=lambda j: gat.y[j]))
+        v2_top.add(max(others, key=lambda j: v2.y[j]))
+    assert len(gat_top) <= 2          # один лидер для всех (кроме запроса, который он сам)
+    assert len(v2_top) >= 3
+
+
+def test_attention_ranking_figure_frames():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.gnn import attention_ranking_figure, attention_ranking_traces
+    fig = attention_ranking_figure()
+    for i in (0, 3, 5):
+        assert same_traces(frame_traces(fig, i), attention_ranking_traces(i))
+
+
+def test_propagate_is_matrix_power_and_appnp_limit():
+    from snippets.gnn import propagate
+    A = random_graph(seed=7)
+    X = np.random.default_rng(5).normal(size=(len(A), 3))
+    A_hat = normalized_adjacency(A)
+    np.testing.assert_allclose(propagate(A, X, 5), np.linalg.matrix_power(A_hat, 5) @ X)
+    limit = 0.1 * np.linalg.solve(np.eye(len(A)) - 0.9 * A_hat, X)   # персонализированный PageRank
+    np.testing.assert_allclose(propagate(A, X, 400, alpha=0.1), limit, atol=1e-10)
+
+
+def test_oversmoothing_rate_is_second_eigenvalue():
+    from snippets.gnn import propagate, smoothness
+    A, _ = karate_club()
+    X = np.random.default_rng(0).normal(size=(34, 16))
+    lam = np.sort(np.abs(np.linalg.eigvalsh(normalized_adjacency(A))))[-2]
+    s = [smoothness(A, propagate(A, X, k)) for k in (40, 41)]
+    assert s[1] / s[0] == __import__("pytest").approx(lam, rel=0.02)   # асимптотически |λ₂|
+    assert smoothness(A, propagate(A, X, 60)) < 1e-3 * smoothness(A, X)
+    assert smoothness(A, propagate(A, X, 60, alpha=0.1)) > 0.1 * smoothness(A, X)
+
+
+def test_smoothing_figure_frames():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.gnn import SMOOTH_KS, smoothing_figure, smoothing_traces
+    fig = smoothing_figure()
+    for i in (0, 2, len(SMOOTH_KS) - 1):
+        assert same_traces(frame_traces(fig, i), smoothing_traces(SMOOTH_KS[i]))
+
+
+def test_heterophily_graph_and_accuracies():
+    from snippets.gnn import edge_homophily, heterophily_accuracies, two_class_graph
+    for h in (0.1, 0.5, 0.9):
+        A, X, y = two_class_graph(homophily=h, seed=3)
+        assert abs(edge_homophily(A, y) - h) < 0.05
+        assert np.allclose(A, A.T) and np.all(np.diag(A) == 0)
+    mixed, homo = heterophily_accuracies(0.5), heterophily_accuracies(1.0)
+    assert mixed["ÂX"] < mixed["X"] - 0.05            # смешанные соседи портят признаки
+    assert homo["ÂX"] > homo["X"] + 0.1               # свои соседи усредняют шум
+    assert mixed["[X ‖ mean N(v)]"] > mixed["ÂX"]     # раздельно себя и соседей — не хуже X
+
+
+def test_sage_layer_matches_sage_mean_and_generalises():
+    from snippets.gnn import SAGE, mean_operator, train_sage
+    A = random_graph(seed=8)
+    X = np.random.default_rng(6).normal(size=(len(A), 4))
+    model = SAGE(4, 5, 2).double()
+    W = model.w1.weight.detach().numpy().T
+    M = mean_operator(A).double()
+    with torch.no_grad():
+        h = torch.relu(model.w1(torch.cat([torch.tensor(X), M @ torch.tensor(X)], 1)))
+        h = h / h.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    np.testing.assert_allclose(h.numpy(), sage_mean(A, X, W), atol=1e-6)   # M хранится во float32
+    sampled = mean_operator(A, sample=2).numpy()
+    assert np.all((sampled > 0).sum(1) <= 2) and np.all(sampled <= (A > 0))
+    r = train_sage()
+    assert r["новый граф"] > r["новый граф, только свои признаки"] + 0.05
+    assert r["новый граф, 3 соседа"] > r["новый граф, только свои признаки"]
