@@ -7,8 +7,9 @@ from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
-from snippets._plotting import COLORS, new_figure
+from snippets._plotting import COLORS, explorable, new_figure
 from snippets.mlp import init_weight, softmax_cross_entropy
 from snippets.normalization import BatchNorm
 from snippets.toy_data import spirals
@@ -96,21 +97,40 @@ def bn_table(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 30) -> str
     return "\n".join(rows)
 
 
-def bn_figure(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), epochs: int = 30) -> go.Figure:
-    """Кривые потерь с BN (сплошные) и без (пунктир) при разных шагах обучения η."""
-    fig = new_figure("Глубокий перцептрон (10 слоёв): обучение SGD с BatchNorm и без",
-                     "эпоха", "средняя потеря на пакетах эпохи")
-    for k, lr in enumerate(lrs):
-        for bn in (True, False):
-            curve = bn_loss_curve(bn, lr, epochs=epochs)
-            name = f"{'с BN' if bn else 'без BN'}, η = {lr:g}"
-            if len(curve) < epochs:
-                name += f" — разошлось на эпохе {len(curve) + 1}"
-            fig.add_scatter(x=np.arange(1, len(curve) + 1), y=np.round(curve, 4), name=name,
-                            mode="lines", line=dict(color=COLORS[k], dash="solid" if bn else "dot"))
-    fig.update_yaxes(range=[0, 1.4])
-    fig.update_layout(height=500, legend=dict(orientation="h", yanchor="top", y=-0.3),
-                      margin=dict(b=40))
+BN_LRS = (0.01, 0.03, 0.1, 0.3, 1.0)
+Y_TOP = 1.5                                          # верх оси потерь на рисунке
+
+
+def bn_lr_traces(lr: float, epochs: int = 30) -> list[go.Scatter]:
+    """Трассы одного положения ползунка: кривые потерь с BN и без при шаге η.
+
+    Разошедшийся прогон (потеря стала inf/nan) рисуется точками до расхождения и крестом «nan» у
+    верхнего края оси на эпохе, где потеря стала нечисловой."""
+    traces = []
+    for k, bn in enumerate((True, False)):
+        curve = bn_loss_curve(bn, lr, epochs=epochs)
+        name = "с BN" if bn else "без BN"
+        style = dict(color=COLORS[k], dash="solid" if bn else "dot")
+        traces.append(go.Scatter(x=np.arange(1, len(curve) + 1), y=np.round(curve, 4), name=name,
+                                 mode="lines+markers", marker=dict(size=4), line=style))
+        if len(curve) < epochs:
+            last = f"{curve[-1]:.3g}" if curve else "—"
+            traces.append(go.Scatter(
+                x=[len(curve) + 1], y=[Y_TOP * 0.95], mode="markers+text",
+                marker=dict(symbol="x", size=14, color=COLORS[k]), textposition="middle right",
+                text=[f"{name}: потеря {last} на эпохе {len(curve)}, затем nan"],
+                name=f"{name}: разошлось"))
+    return traces
+
+
+def bn_figure(lrs: tuple[float, ...] = BN_LRS, active: int = 4, epochs: int = 30) -> go.Figure:
+    """Ползунок по шагу обучения η: кривые потерь глубокого перцептрона с BN и без."""
+    fig = explorable("Глубокий перцептрон (10 слоёв), SGD", "эпоха", "средняя потеря на пакетах эпохи",
+                     "шаг обучения η", lrs, lambda lr: bn_lr_traces(lr, epochs), active=active,
+                     title_for=lambda lr: f"Глубокий перцептрон (10 слоёв), SGD с BN и без, η = {lr:g}")
+    fig.update_yaxes(range=[0, Y_TOP])
+    fig.update_xaxes(range=[0, epochs + 1])
+    fig.update_layout(height=480)
     return fig
 
 
@@ -122,19 +142,22 @@ def _norm_groups(method: str, n: int, c: int, groups: int) -> Array:
 
 
 def norm_axes_figure(n: int = 4, c: int = 6, groups: int = 2) -> go.Figure:
-    """Разбиение тензора (N, C, H·W) на множества, по которым считаются μ и σ: один цвет — одно
-    множество. Каждая ячейка — все H·W позиций канала c примера n (как на рис. 2 Wu & He, 2018)."""
+    """Разбиение тензора (N, C, H·W) на множества, по которым считаются μ и σ: один цвет и один
+    номер — одно множество (у каждого множества свой цвет, у InstanceNorm их n·c). Каждая ячейка —
+    все H·W позиций канала c примера n (как на рис. 2 Wu & He, 2018)."""
     methods = ["BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm"]
-    fig = new_figure("По каким осям нормализует каждый метод (цвет — общие μ и σ)")
+    fig = new_figure("По каким осям нормализует каждый метод (цвет и номер — общие μ и σ)")
     fig.set_subplots(1, 4, subplot_titles=[m if m != "GroupNorm" else f"GroupNorm, G = {groups}"
                                            for m in methods], horizontal_spacing=0.04)
-    k = len(COLORS)
-    scale = [[v, COLORS[int(i)]] for i in range(k) for v in (i / k, (i + 1) / k)]
+    palette = list(COLORS) + [col for col in qualitative.Alphabet if col not in COLORS]
+    k = n * c                                       # столько множеств у InstanceNorm — больше всех
+    scale = [[v, palette[i]] for i in range(k) for v in (i / k, (i + 1) / k)]
     for j, m in enumerate(methods, start=1):
-        z = _norm_groups(m, n, c, groups) % k
-        fig.add_heatmap(z=z + 0.5, x=np.arange(1, c + 1), y=np.arange(1, n + 1), zmin=0, zmax=k,
+        sets = _norm_groups(m, n, c, groups)
+        fig.add_heatmap(z=sets + 0.5, x=np.arange(1, c + 1), y=np.arange(1, n + 1), zmin=0, zmax=k,
                         colorscale=scale, showscale=False, xgap=3, ygap=3, row=1, col=j,
-                        customdata=_norm_groups(m, n, c, groups),
+                        customdata=sets + 1, texttemplate="%{customdata}",
+                        textfont=dict(color="white", size=10),
                         hovertemplate="пример %{y}, канал %{x}<br>множество %{customdata}"
                                       "<extra></extra>")
         fig.update_xaxes(title_text="канал C", dtick=1, showline=False, row=1, col=j)

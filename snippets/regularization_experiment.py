@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 import plotly.graph_objects as go
 
-from snippets._plotting import COLORS, new_figure
+from snippets._plotting import COLORS, explorable, new_figure
 from snippets.mlp import init_weight, softmax_cross_entropy
 from snippets.regularization import (
     EarlyStopping,
@@ -165,4 +165,76 @@ def boundary_figure(n: int = 45) -> go.Figure:
         fig.update_yaxes(scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
     fig.update_layout(height=440, legend=dict(orientation="h", yanchor="top", y=-0.22),
                       margin=dict(b=40))
+    return fig
+
+
+L2_LAMBDAS = (0.0, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+DROPOUT_PS = (0.0, 0.1, 0.3, 0.5, 0.7)
+
+
+def final_metrics(lam: float, p: float) -> dict[str, float]:
+    """Потери и точности на обучении и валидации в конце обучения (режим инференса).
+
+    >>> m = final_metrics(0.0, 0.0); bool(m["потеря, валидация"] > m["потеря, обучение"])
+    True
+    """
+    X, y, Xv, yv = data(1)
+    net = train_curves(lam, p)[3]
+    out = {}
+    for part, (A, t) in (("обучение", (X, y)), ("валидация", (Xv, yv))):
+        z = predict(net, A)
+        out[f"потеря, {part}"] = softmax_cross_entropy(z, t)[0]
+        out[f"точность, {part}"] = float((z.argmax(axis=1) == t).mean())
+    return out
+
+
+def _title(prefix: str, m: dict[str, float]) -> str:
+    return (f"{prefix}: потеря {m['потеря, обучение']:.2f} / {m['потеря, валидация']:.2f}, "
+            f"точность {m['точность, обучение']:.0%} / {m['точность, валидация']:.0%} "
+            "(обучение / валидация)")
+
+
+def l2_boundary_traces(lam: float, n: int = 35) -> list[go.Heatmap]:
+    """Вероятность класса 1 на сетке n×n для сети, обученной с L2-коэффициентом λ."""
+    g = np.linspace(-1.1, 1.1, n)
+    grid = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+    z = predict(train_curves(lam, 0.0)[3], grid)
+    prob = np.exp(z[:, 1] - np.logaddexp(z[:, 0], z[:, 1])).reshape(n, n)
+    return [go.Heatmap(x=g.round(3), y=g.round(3), z=prob.round(2), zmin=0, zmax=1,
+                       colorscale="RdBu", opacity=0.75, colorbar=dict(title="P(класс 1)"),
+                       hovertemplate="P(класс 1) = %{z}<extra></extra>", name="P(класс 1)")]
+
+
+def l2_boundary_figure(lams: tuple[float, ...] = L2_LAMBDAS, active: int = 3) -> go.Figure:
+    """Ползунок по λ: граница решений и разрыв потерь обучение/валидация."""
+    X, y, _, _ = data(1)
+    points = [go.Scatter(x=X[y == cls, 0].round(3), y=X[y == cls, 1].round(3), mode="markers",
+                         marker=dict(symbol=sym, size=7, color="#d62728" if cls == 0 else "#1f77b4",
+                                     line=dict(width=1, color="white")),
+                         name=f"обучение, класс {cls}")
+              for cls, sym in ((0, "circle"), (1, "x"))]
+    fig = explorable("Граница решений при L2", "x₁", "x₂", "λ", lams, l2_boundary_traces,
+                     active=active, static=points, label=lambda v: f"{v:g}",
+                     title_for=lambda v: _title(f"λ = {v:g}", final_metrics(v, 0.0)))
+    fig.update_yaxes(scaleanchor="x")
+    fig.update_layout(height=520, title_font_size=13,
+                      legend=dict(orientation="h", yanchor="top", y=-0.12))
+    return fig
+
+
+def dropout_curve_traces(p: float) -> list[go.Scatter]:
+    """Кривые потерь на обучении и валидации для сети с dropout p (режим инференса)."""
+    ep, train, val, _ = train_curves(0.0, p)
+    return [go.Scatter(x=ep, y=train.round(4), mode="lines", name="обучение",
+                       line=dict(color=COLORS[0])),
+            go.Scatter(x=ep, y=val.round(4), mode="lines", name="валидация",
+                       line=dict(color=COLORS[1], dash="dot"))]
+
+
+def dropout_figure(ps: tuple[float, ...] = DROPOUT_PS, active: int = 3) -> go.Figure:
+    """Ползунок по вероятности dropout p: кривые обучения и разрыв обучение/валидация."""
+    fig = explorable("Dropout", "эпоха", "перекрёстная энтропия", "p", ps, dropout_curve_traces,
+                     active=active, title_for=lambda p: _title(f"p = {p:g}", final_metrics(0.0, p)))
+    fig.update_yaxes(range=[0, 1.4])
+    fig.update_layout(height=460, title_font_size=13)
     return fig

@@ -7,7 +7,8 @@ import numpy as np
 
 def spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
             seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Спирали: класс k — точки r·(sin t, cos t), t = 4r + 2πk/K + шум (cs231n-стиль).
+    """Спирали: класс k — точки r·(sin t, cos t), r ∈ [0, 1], t = 4r + 4k + шум N(0, noise²)
+    (как в cs231n).
 
     >>> X, y = spirals(50, 3); X.shape, np.bincount(y).tolist()
     ((150, 2), [50, 50, 50])

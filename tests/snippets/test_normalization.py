@@ -188,3 +188,24 @@ def test_bn_allows_large_learning_rate():
     assert len(bn_loss_curve(False, 1.0)) < 30                    # без BN — расходится
     assert bn_loss_curve(True, 1.0)[-1] < 0.5                     # с BN — обучается
     assert bn_loss_curve(True, 0.01)[-1] < bn_loss_curve(False, 0.01)[-1]
+
+
+def test_norm_axes_figure_gives_every_set_its_own_colour():
+    from snippets.normalization_experiment import norm_axes_figure
+    fig = norm_axes_figure(n=4, c=6, groups=2)
+    for trace, n_sets in zip(fig.data, (6, 4, 24, 8)):
+        z = np.asarray(trace.z)                      # номер множества + 0,5
+        assert len(np.unique(z)) == n_sets
+        # полоса цветовой шкалы [i/k, (i+1)/k] — цвет множества i; у разных множеств — разные
+        colours = {trace.colorscale[2 * int(v - 0.5)][1] for v in np.unique(z)}
+        assert len(colours) == n_sets
+
+
+def test_bn_figure_frames_are_direct_calls_and_divergence_is_visible():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.normalization_experiment import BN_LRS, bn_figure, bn_lr_traces
+    fig = bn_figure()
+    for i in (0, 4):
+        assert same_traces(frame_traces(fig, i), bn_lr_traces(BN_LRS[i]))
+    diverged = frame_traces(fig, BN_LRS.index(1.0))
+    assert any(t.mode == "markers+text" and "nan" in t.text[0] for t in diverged)

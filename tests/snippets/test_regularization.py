@@ -185,3 +185,28 @@ def test_experiment_shows_overfitting_and_regularization_helps():
     _, _, val_l2, _ = train_curves(**SETUPS["L2, λ = 10⁻²"])
     assert val_l2[-1] < val[-1] - 0.3
     assert len(curves_figure().data) == 7
+
+
+def test_l2_boundary_and_dropout_figures_frames_are_direct_calls():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.regularization_experiment import (
+        DROPOUT_PS,
+        L2_LAMBDAS,
+        dropout_curve_traces,
+        dropout_figure,
+        final_metrics,
+        l2_boundary_figure,
+        l2_boundary_traces,
+    )
+    fig = l2_boundary_figure()
+    for i in (0, 3, 5):
+        assert same_traces(frame_traces(fig, i), l2_boundary_traces(L2_LAMBDAS[i]))
+    fig = dropout_figure()
+    for i in (0, 3):
+        assert same_traces(frame_traces(fig, i), dropout_curve_traces(DROPOUT_PS[i]))
+    # L2 сокращает разрыв обучение/валидация; слишком большое λ недообучает
+    gap = {lam: final_metrics(lam, 0.0)["потеря, валидация"] - final_metrics(lam, 0.0)["потеря, обучение"]
+           for lam in (0.0, 1e-2)}
+    assert gap[1e-2] < gap[0.0] / 3
+    assert final_metrics(1e-1, 0.0)["точность, обучение"] < 0.6
+    assert final_metrics(0.0, 0.5)["потеря, валидация"] < final_metrics(0.0, 0.0)["потеря, валидация"]
