@@ -150,3 +150,56 @@ def similarity_figure(n: int = 10, seed: int = 0) -> go.Figure:
     fig.update_xaxes(constrain="domain")
     fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
     return fig
+
+
+# ---------------------------------------------------------------- температура τ
+
+TAUS = (1.0, 0.3, 0.1, 0.07, 0.03, 0.01)
+
+
+@functools.cache
+def toy_batch(n: int = 8, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Эмбеддинги n пар (изображение, подпись) разных классов от обученной игрушечной модели."""
+    r = train_toy_clip()
+    world, model = r["world"], r["model"]
+    g = torch.Generator().manual_seed(seed + 4)
+    cls = torch.randperm(len(world.protos), generator=g)[:n]
+    with torch.no_grad():
+        return model.image_encoder(world.images(cls, g)), model.text_encoder(world.captions(cls, g))
+
+
+def temperature_probs(img_emb: Tensor, txt_emb: Tensor, tau: float) -> Tensor:
+    """Строки softmax_j(cos(uᵢ, vⱼ)/τ): с какой вероятностью изображение i «выбирает» подпись j.
+
+    >>> e = torch.eye(2)
+    >>> temperature_probs(e, e, 1.0).round(decimals=4).tolist()     # e¹/(e¹ + e⁰)
+    [[0.7311, 0.2689], [0.2689, 0.7311]]
+    """
+    cos = F.normalize(img_emb, dim=-1) @ F.normalize(txt_emb, dim=-1).T
+    return torch.softmax(cos / tau, dim=-1)
+
+
+def temperature_traces(tau: float) -> list:
+    """Трасса кадра: матрица вероятностей temperature_probs для пакета toy_batch."""
+    p = temperature_probs(*toy_batch(), tau)
+    return [go.Heatmap(z=p.numpy().round(3), zmin=0, zmax=1, colorscale="Viridis",
+                       colorbar=dict(title="p"), name=f"τ = {tau:g}",
+                       hovertemplate="изобр. %{y}, подпись %{x}: p = %{z}<extra></extra>")]
+
+
+def temperature_figure(taus: tuple[float, ...] = TAUS, active: int = 3) -> go.Figure:
+    """Ползунок по τ: распределение softmax по подписям и потеря CLIP при той же геометрии."""
+    from snippets._plotting import explorable
+
+    img, txt = toy_batch()
+
+    def title(tau: float) -> str:
+        loss = clip_loss(img, txt, torch.tensor(math.log(1 / tau))).item()
+        p = temperature_probs(img, txt, tau).diagonal().mean().item()
+        return f"τ = {tau:g}: потеря {loss:.3f}, средняя p своей подписи {p:.2f}"
+
+    fig = explorable("Температура CLIP", "подпись j", "изображение i", "τ", list(taus),
+                     temperature_traces, active=active, title_for=title, height=500)
+    fig.update_xaxes(constrain="domain", dtick=1)
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", dtick=1)
+    return fig

@@ -181,6 +181,23 @@ def window_attention(q: Tensor, k: Tensor, v: Tensor, m: int) -> Tensor:
     split = lambda t: t.reshape(*batch, n // m, m, t.shape[-1])
     out = F.scaled_dot_product_attention(split(q), split(k), split(v))
     return out.reshape(*batch, n, v.shape[-1])
+
+
+def strided_mask(n: int, l: int) -> Tensor:
+    """Причинная маска Sparse Transformer, шаблон strided (Child et al., 2019): объединение двух
+    голов — локальной (i − l < j ≤ i) и «с шагом» ((i − j) mod l = 0, j ≤ i). При l ≈ √n на строку
+    O(√n) ключей, всего O(n√n); за два слоя любой j ≤ i достижим.
+
+    >>> strided_mask(5, 2).int()
+    tensor([[1, 0, 0, 0, 0],
+            [1, 1, 0, 0, 0],
+            [1, 1, 1, 0, 0],
+            [0, 1, 1, 1, 0],
+            [1, 0, 1, 1, 1]], dtype=torch.int32)
+    """
+    i = torch.arange(n)
+    diff = i[:, None] - i[None, :]
+    return (diff >= 0) & ((diff < l) | (diff % l == 0))
 # --8<-- [end:masks]
 
 
@@ -252,7 +269,8 @@ def mask_patterns_figure(n: int = 48) -> go.Figure:
             "окно + 2 глобальных токена (Longformer)": local_mask(n, 3, n_global=2),
             "окно + глобальные + 3 случайных (BigBird)": local_mask(n, 3, 2, 3),
             "непересекающиеся окна по 8 (Swin, 1-D)":
-                torch.block_diag(*[torch.ones(8, 8, dtype=torch.bool)] * (n // 8))}
+                torch.block_diag(*[torch.ones(8, 8, dtype=torch.bool)] * (n // 8)),
+            "Sparse Transformer, strided (l = 7)": strided_mask(n, 7)}
     fig = new_figure("Какие пары «запрос — ключ» считаются", "ключ j", "запрос i")
     for idx, (name, mask) in enumerate(pats.items()):
         fig.add_heatmap(z=mask.int().tolist(), name=name, visible=idx == 1, showscale=False,
@@ -265,4 +283,151 @@ def mask_patterns_figure(n: int = 48) -> go.Figure:
                                         yanchor="bottom")], height=540, margin=dict(t=110))
     fig.update_xaxes(constrain="domain")
     fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
+    return fig
+
+
+# ---------------------------------------------------------------- Swin: сдвинутые окна в 2-D
+
+# --8<-- [start:swin]
+def window_partition(x: Tensor, m: int) -> Tensor:
+    """(H, W, C) → (H/m · W/m, m², C): окна m×m построчно, внутри окна токены построчно."""
+    H, W, C = x.shape
+    return x.reshape(H // m, m, W // m, m, C).permute(0, 2, 1, 3, 4).reshape(-1, m * m, C)
+
+
+def window_reverse(win: Tensor, m: int, H: int, W: int) -> Tensor:
+    """Обратно к window_partition: (H/m · W/m, m², C) → (H, W, C)."""
+    C = win.shape[-1]
+    return win.reshape(H // m, W // m, m, m, C).permute(0, 2, 1, 3, 4).reshape(H, W, C)
+
+
+def swin_region_labels(H: int, W: int, m: int, s: int) -> Tensor:
+    """Метки областей карты после циклического сдвига на s (img_mask в коде Swin): полосы
+    [0, H−m), [H−m, H−s), [H−s, H) по каждой оси. Токены из разных областей одного окна в
+    исходной карте не соседи — между ними внимание запрещено.
+
+    >>> swin_region_labels(4, 4, 2, 1)
+    tensor([[0, 0, 1, 2],
+            [0, 0, 1, 2],
+            [3, 3, 4, 5],
+            [6, 6, 7, 8]])
+    """
+    labels = torch.zeros(H, W, dtype=torch.long)
+    bands = (slice(0, -m), slice(-m, -s), slice(-s, None))
+    for a, hs in enumerate(bands):
+        for b, ws in enumerate(bands):
+            labels[hs, ws] = 3 * a + b
+    return labels
+
+
+def shifted_window_mask(H: int, W: int, m: int, s: int) -> Tensor:
+    """Маска (число окон, m², m²): True — пара в одном окне и в одной области (можно смотреть)."""
+    lab = window_partition(swin_region_labels(H, W, m, s)[..., None], m)[..., 0]
+    return lab[:, :, None] == lab[:, None, :]
+
+
+def swin_attention(q: Tensor, k: Tensor, v: Tensor, m: int, shift: int = 0) -> Tensor:
+    """Внимание в окнах m×m на карте (H, W, d) (Liu et al., 2021). shift = 0 — обычные окна (W-MSA);
+    shift = ⌊m/2⌋ — сдвинутые (SW-MSA): карта циклически сдвигается на (−s, −s), окна режутся как
+    обычно, маска запрещает пары из разных областей, результат сдвигается обратно. Окон столько же,
+    сколько без сдвига, и считаются они одним пакетом.
+
+    >>> swin_attention(*torch.randn(3, 8, 8, 4), m=4, shift=2).shape
+    torch.Size([8, 8, 4])
+    """
+    H, W, _ = q.shape
+    if shift:
+        q, k, v = (torch.roll(t, shifts=(-shift, -shift), dims=(0, 1)) for t in (q, k, v))
+    mask = shifted_window_mask(H, W, m, shift) if shift else None
+    out = F.scaled_dot_product_attention(window_partition(q, m), window_partition(k, m),
+                                         window_partition(v, m), attn_mask=mask)
+    out = window_reverse(out, m, H, W)
+    return torch.roll(out, shifts=(shift, shift), dims=(0, 1)) if shift else out
+# --8<-- [end:swin]
+
+
+def shifted_window_ids(H: int, W: int, m: int, s: int) -> Tensor:
+    """Номер сдвинутого окна каждой клетки в исходной карте, без циклического сдвига: границы окон
+    по оси — s, s + m, s + 2m, …; у краёв окна неполные (их (H/m + 1)² при s > 0)."""
+    band = lambda n: (torch.arange(n) + m - s) // m
+    return band(H)[:, None] * (W // m + 1) + band(W)[None, :]
+
+
+def swin_reference(q: Tensor, k: Tensor, v: Tensor, m: int, shift: int) -> Tensor:
+    """То же, что swin_attention, «в лоб»: полное внимание по всем H·W токенам с маской
+    «в одном сдвинутом окне» (окна неполные у краёв, без циклического сдвига)."""
+    H, W, d = q.shape
+    ids = shifted_window_ids(H, W, m, shift).flatten()
+    out = F.scaled_dot_product_attention(q.reshape(H * W, d), k.reshape(H * W, d),
+                                         v.reshape(H * W, -1), attn_mask=ids[:, None] == ids[None])
+    return out.reshape(H, W, -1)
+
+
+SWIN_VIEWS = ("обычные окна (блок ℓ)", "сдвинутые окна (блок ℓ + 1)",
+              "после циклического сдвига: окна и области маски")
+
+
+def swin_view(view: str, H: int = 8, m: int = 4) -> Tensor:
+    """Карта H×H с номерами окон (или областей) для фигуры; s = ⌊m/2⌋."""
+    s = m // 2
+    r = torch.arange(H)
+    win = (r[:, None] // m) * (H // m) + r[None, :] // m     # обычные окна
+    if view == SWIN_VIEWS[0]:
+        return win
+    if view == SWIN_VIEWS[1]:
+        return shifted_window_ids(H, H, m, s)
+    return win * 9 + swin_region_labels(H, H, m, s)         # окно × область
+
+
+def swin_view_traces(view: str) -> list:
+    """Трасса кадра: номера окон (или пар «окно, область») как цвета клеток 8×8."""
+    z = swin_view(view)
+    _, codes = torch.unique(z, return_inverse=True)         # подряд идущие номера 0, 1, 2, …
+    return [go.Heatmap(z=codes.tolist(), text=codes.tolist(), texttemplate="%{text}",
+                       colorscale="Turbo", showscale=False, name=view,
+                       hovertemplate="строка %{y}, столбец %{x}: № %{z}<extra></extra>")]
+
+
+def swin_figure(active: int = 1) -> go.Figure:
+    """Ползунок по трём видам разбиения карты 8×8 окнами 4×4 со сдвигом 2."""
+    from snippets._plotting import explorable
+
+    fig = explorable("Окна Swin на карте 8×8 (M = 4, сдвиг ⌊M/2⌋ = 2)", "столбец", "строка",
+                     "вид", list(SWIN_VIEWS), swin_view_traces, active=active,
+                     label=lambda v: v.split(" (")[0].split(":")[0], height=520)
+    fig.update_xaxes(constrain="domain", dtick=1)
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", dtick=1)
+    return fig
+
+
+# ---------------------------------------------------------------- размер патча против стоимости
+
+PATCH_SIZES = (8, 14, 16, 32)
+SIDES = (224, 384, 512, 768, 1024)
+
+
+def patch_cost_traces(patch: int, d: int = 768) -> list:
+    """Трассы кадра: линейная (4NC²) и квадратичная (2N²C) части слоя внимания по стороне
+    изображения при размере патча patch (attention_macs)."""
+    cost = np.array([attention_macs(sd, patch=patch, d=d) for sd in SIDES]) / 1e9
+    return [go.Scatter(x=list(SIDES), y=cost[:, 0].round(3), mode="lines+markers",
+                       name="проекции Q, K, V, O: 4NC²"),
+            go.Scatter(x=list(SIDES), y=cost[:, 1].round(3), mode="lines+markers",
+                       name="QKᵀ и AV: 2N²C", line=dict(dash="dot"))]
+
+
+def patch_size_figure(active: int = 2) -> go.Figure:
+    """Ползунок по размеру патча P: токены N = (сторона/P)² и стоимость слоя (C = 768)."""
+    from snippets._plotting import explorable
+
+    def title(p: int) -> str:
+        n224, n1024 = (224 // p) ** 2, (1024 // p) ** 2
+        return f"Патч P = {p}: {n224} токенов на 224², {n1024} на 1024²"
+
+    fig = explorable("Размер патча и стоимость слоя внимания", "сторона изображения, пикселей",
+                     "млрд умножений-сложений (лог. шкала)", "P", list(PATCH_SIZES),
+                     patch_cost_traces, active=active, title_for=title)
+    everything = np.array([attention_macs(sd, patch=p) for p in PATCH_SIZES for sd in SIDES])
+    fig.update_yaxes(type="log", range=[np.log10(everything.min() / 1e9) - 0.2,
+                                        np.log10(everything.max() / 1e9) + 0.2])
     return fig

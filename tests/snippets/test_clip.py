@@ -88,3 +88,21 @@ def test_similarity_figure_has_bright_diagonal():
     off = ~np.eye(len(after), dtype=bool)
     assert np.diag(after).mean() > 0.8 > after[off].mean() + 0.5
     assert np.diag(after).mean() - after[off].mean() > np.diag(before).mean() - before[off].mean()
+
+
+def test_temperature_probs_and_figure():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.clip import TAUS, temperature_figure, temperature_probs, temperature_traces, toy_batch
+    img, txt = toy_batch()
+    cos = F.normalize(img, dim=-1) @ F.normalize(txt, dim=-1).T
+    for tau in (1.0, 0.07):
+        p = temperature_probs(img, txt, tau)
+        torch.testing.assert_close(p, F.softmax(cos / tau, dim=-1))
+    # чем ниже τ, тем острее распределение: энтропия строк падает
+    ent = [-torch.special.xlogy(temperature_probs(img, txt, t), temperature_probs(img, txt, t))
+           .sum(1).mean() for t in TAUS]
+    assert all(a > b for a, b in zip(ent, ent[1:]))
+    assert ent[0] > 0.6 * math.log(len(img))                       # τ = 1: почти равномерно
+    fig = temperature_figure()
+    for i in (0, 3):
+        assert same_traces(frame_traces(fig, i), temperature_traces(TAUS[i]))

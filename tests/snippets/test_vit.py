@@ -139,7 +139,90 @@ def test_flash_attention_is_exact(block):
     torch.testing.assert_close(big, F.scaled_dot_product_attention(100 * q, k, v))
 
 
-def test_mask_figure():
+def test_mask_figure_has_one_visible_pattern():
     fig = mask_patterns_figure()
-    assert trace_types(fig) == {"heatmap"} and len(fig.data) == 5
+    assert trace_types(fig) == {"heatmap"} and len(fig.data) == 6
     assert sum(bool(t.visible) for t in fig.data) == 1
+
+
+# ------------------------------------------------ Sparse Transformer, Swin в 2-D, размер патча
+
+from snippets._plotting import frame_traces, same_traces  # noqa: E402
+from snippets.vit import (  # noqa: E402
+    PATCH_SIZES,
+    SWIN_VIEWS,
+    patch_cost_traces,
+    patch_size_figure,
+    shifted_window_ids,
+    shifted_window_mask,
+    strided_mask,
+    swin_attention,
+    swin_figure,
+    swin_reference,
+    swin_region_labels,
+    swin_view_traces,
+    window_partition,
+    window_reverse,
+)
+
+
+def test_strided_mask_reaches_every_past_token_in_two_layers():
+    n, l = 49, 7
+    m = strided_mask(n, l)
+    assert not m.triu(1).any()                                    # причинная
+    assert m.sum(1).max() <= 2 * l                                # O(√n) ключей на строку
+    two = (m.double() @ m.double()) > 0
+    torch.testing.assert_close(two, torch.ones(n, n, dtype=torch.bool).tril())
+
+
+def test_mask_figure_data_matches_masks():
+    fig = mask_patterns_figure()
+    n = 48
+    expected = [torch.ones(n, n, dtype=torch.bool), local_mask(n, 3), local_mask(n, 3, n_global=2),
+                local_mask(n, 3, 2, 3),
+                torch.block_diag(*[torch.ones(8, 8, dtype=torch.bool)] * 6), strided_mask(n, 7)]
+    assert len(fig.data) == len(expected)
+    for trace, mask in zip(fig.data, expected):
+        assert [list(r) for r in trace.z] == mask.int().tolist()
+    for i, b in enumerate(fig.layout.updatemenus[0].buttons):     # кнопка i показывает маску i
+        assert list(b.args[0]["visible"]) == [j == i for j in range(len(expected))]
+
+
+def test_window_partition_roundtrip():
+    x = rand(8, 12, 3)
+    w = window_partition(x, 4)
+    assert w.shape == (6, 16, 3)
+    torch.testing.assert_close(w[1], x[0:4, 4:8].reshape(16, 3))  # второе окно первой полосы
+    torch.testing.assert_close(window_reverse(w, 4, 8, 12), x)
+
+
+@pytest.mark.parametrize("H,W,m", [(8, 8, 4), (14, 14, 7), (8, 12, 4)])
+def test_swin_shifted_windows_equal_full_attention_with_window_mask(H, W, m):
+    q, k, v = rand(H, W, 6), rand(H, W, 6), rand(H, W, 5)
+    for shift in (0, m // 2):
+        torch.testing.assert_close(swin_attention(q, k, v, m, shift),
+                                   swin_reference(q, k, v, m, shift))
+
+
+def test_swin_mask_regions():
+    mask = shifted_window_mask(8, 8, 4, 2)                         # 4 окна по 16 токенов
+    pairs = mask.flatten(1).sum(1).tolist()
+    assert pairs == [16 * 16, 2 * 8 * 8, 2 * 8 * 8, 4 * 4 * 4]     # 1, 2, 2 и 4 области
+    assert len(torch.unique(swin_region_labels(8, 8, 4, 2))) == 9
+    assert len(torch.unique(shifted_window_ids(8, 8, 4, 2))) == 9  # 9 сдвинутых окон → 4 пакета
+
+
+def test_swin_figure_frames():
+    fig = swin_figure()
+    for i in (0, 2):
+        assert same_traces(frame_traces(fig, i), swin_view_traces(SWIN_VIEWS[i]))
+    assert [len({x for row in frame_traces(fig, i)[0].z for x in row}) for i in range(3)] == [4, 9, 9]
+
+
+def test_patch_size_figure_frames_and_scaling():
+    fig = patch_size_figure()
+    for i in (0, 3):
+        assert same_traces(frame_traces(fig, i), patch_cost_traces(PATCH_SIZES[i]))
+    lin16, quad16 = attention_macs(512, patch=16)
+    lin8, quad8 = attention_macs(512, patch=8)                     # патч вдвое меньше:
+    assert lin8 == 4 * lin16 and quad8 == 16 * quad16              # N ×4, N² ×16
