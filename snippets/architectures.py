@@ -367,20 +367,20 @@ def signal_figure(depth: int = 24) -> go.Figure:
                      list(INITS), lambda v: signal_traces(v, depth), active=0,
                      title_for=lambda v: f"Норма градиента по блокам, {depth} блоков; инициализация: {v}")
     fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.42, yanchor="top"),
-                      margin=dict(b=230), height=600)
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"),
+                      margin=dict(t=150), height=620)
     return fig
 
 
 def signal_table(depth: int = 24) -> str:
-    """Таблица Markdown: для каждой инициализации и сети — отношение градиентов у входа и выхода
-    и std активаций после первого и последнего блока."""
-    rows = ["| Инициализация | Сеть | ‖g‖ блок 1 / блок " + str(depth) + " | std после блока 1 | std после блока "
-            + str(depth) + " |", "|---|---|---:|---:|---:|"]
-    for init in INITS:
-        for r, bn, c, name in SIGNAL_SETUPS:
-            g, s = _cached_signal(r, bn, init, c, depth)
-            rows.append(f"| {init} | {name} | {g[0] / g[-1]:.1e} | {s[0]:.2g} | {s[-1]:.2g} |")
+    """Таблица Markdown: std активаций после блока 1 → после блока ``depth`` для каждой сети и инициализации."""
+    rows = ["| Сеть | " + " | ".join(INITS) + " |", "|---|" + "---:|" * len(INITS)]
+    for r, bn, c, name in SIGNAL_SETUPS:
+        cells = []
+        for init in INITS:
+            s = _cached_signal(r, bn, init, c, depth)[1]
+            cells.append(f"{s[0]:.2g} → {s[-1]:.2g}")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 

@@ -200,20 +200,23 @@ def vgg_field_traces(layer: str, image: int = 224) -> list[go.Scatter]:
                        marker=dict(size=3, color="#7f7f7f"), hoverinfo="skip")]
 
 
+VGG_FIELD_LAYERS = ["conv1_1", "conv1_2", "conv2_2", "conv3_3", "conv4_3", "conv5_3", "pool5"]
+
+
 def vgg_field_figure(active: str = "conv4_3", image: int = 224) -> go.Figure:
     """Ползунок по слоям VGG-16: какую часть картинки 224×224 видит нейрон слоя и как далеко стоят соседи."""
     from snippets._plotting import explorable
-    names = [n for n, _ in vgg16_layers()]
     spec = dict(vgg16_layers())
+    names = list(spec)
     rj = dict(zip(names, receptive_field_and_jump([spec[n] for n in names])))
     frame = go.Scatter(x=[0, image, image, 0, 0], y=[0, 0, image, image, 0], mode="lines",
                        name=f"картинка {image}×{image}", line=dict(color="#2ca02c", width=3))
-    fig = explorable("", "x, пиксели входа", "y, пиксели входа", "слой", names,
-                     lambda n: vgg_field_traces(n, image), active=names.index(active),
+    fig = explorable("", "x, пиксели входа", "y, пиксели входа", "слой", VGG_FIELD_LAYERS,
+                     lambda n: vgg_field_traces(n, image), active=VGG_FIELD_LAYERS.index(active),
                      title_for=lambda n: f"VGG-16, {n}: поле {rj[n][0]}×{rj[n][0]}, шаг соседей {rj[n][1]} пикс.",
                      static=[frame])
-    fig.update_xaxes(range=[-30, image + 30])
-    fig.update_yaxes(range=[image + 30, -30], scaleanchor="x")
-    fig.update_layout(height=620, legend=dict(orientation="h", x=0, y=-0.32, yanchor="top"),
-                      margin=dict(b=200))
+    fig.update_xaxes(range=[-20, image + 20], constrain="domain")
+    fig.update_yaxes(range=[image + 20, -20], scaleanchor="x", constrain="domain")
+    fig.update_layout(height=640, legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
+                      margin=dict(t=110))
     return fig

@@ -13,6 +13,7 @@ from snippets.conv import (
     receptive_field,
     receptive_field_and_jump,
     receptive_field_figure,
+    VGG_FIELD_LAYERS,
     vgg16_layers,
     vgg_field_figure,
     vgg_field_traces,
@@ -85,7 +86,7 @@ def test_receptive_field_and_jump_agree_with_receptive_field():
 
 
 def test_vgg_field_figure_frames_are_the_tested_traces():
-    names = [n for n, _ in vgg16_layers()]
+    names = VGG_FIELD_LAYERS
     fig = vgg_field_figure()
     for i in (0, names.index("conv4_3"), len(names) - 1):
         assert same_traces(frame_traces(fig, i), vgg_field_traces(names[i]))
