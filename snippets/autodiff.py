@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 
-from snippets._plotting import new_figure
+from snippets._plotting import explorable, new_figure
 
 
 # --8<-- [start:value]
@@ -212,11 +213,10 @@ def expression_swell(n_max: int = 4) -> list[tuple[int, int, int]]:
     return rows
 
 
-def graph_figure(root: Value, title: str = "Вычислительный граф") -> go.Figure:
-    """Граф выражения: слева листья, справа выход; в вершине — операция, значение и градиент."""
-    order = topo_order(root)
+def _positions(order: list[Value]) -> dict[int, tuple[int, int]]:
+    """Раскладка графа: столбец — длиннейший путь от листа, в столбце вершины сверху вниз."""
     depth: dict[int, int] = {}
-    for v in order:                                     # столбец = длиннейший путь от листа
+    for v in order:
         depth[id(v)] = 1 + max((depth[id(p)] for p, _ in v.parents), default=-1)
     rows: dict[int, int] = {}
     pos = {}
@@ -224,6 +224,17 @@ def graph_figure(root: Value, title: str = "Вычислительный гра�
         d = depth[id(v)]
         pos[id(v)] = (d, -rows.get(d, 0))
         rows[d] = rows.get(d, 0) + 1
+    return pos
+
+
+def _name(v: Value) -> str:
+    return v.label or v.op or "const"
+
+
+def graph_figure(root: Value, title: str = "Вычислительный граф") -> go.Figure:
+    """Граф выражения: слева листья, справа выход; в вершине — операция, значение и градиент."""
+    order = topo_order(root)
+    pos = _positions(order)
     fig = new_figure(title, "", "")
     for v in order:
         for p, local in v.parents:
@@ -233,8 +244,7 @@ def graph_figure(root: Value, title: str = "Вычислительный гра�
                                startstandoff=22, opacity=0.6)
             fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=f"∂={local:.3g}",
                                showarrow=False, font=dict(size=11), yshift=8)
-    text = [f"<b>{v.label or v.op or 'const'}</b><br>{v.data:.3g}<br>grad {v.grad:.3g}"
-            for v in order]
+    text = [f"<b>{_name(v)}</b><br>{v.data:.3g}<br>grad {v.grad:.3g}" for v in order]
     fig.add_scatter(x=[pos[id(v)][0] for v in order], y=[pos[id(v)][1] for v in order],
                     mode="markers+text", text=text, textposition="middle center",
                     marker=dict(size=58, symbol="circle", opacity=0.25, line=dict(width=1.5)),
@@ -246,5 +256,103 @@ def graph_figure(root: Value, title: str = "Вычислительный гра�
     return fig
 
 
+def pass_states(root: Value) -> list[tuple[str, dict[int, float], dict[int, float]]]:
+    """Состояния прямого и обратного прохода по шагам: (подпись, известные значения, накопленные
+    градиенты). Прямой проход — по вершине в топологическом порядке; обратный — затравка
+    ∂y/∂y = 1, затем по вершине в обратном порядке: она раздаёт градиент родителям.
+
+    >>> x = Value(3.0, label="x"); y = x * x
+    >>> [(s[0], list(s[2].values())) for s in pass_states(y)]
+    [('вход x', []), ('вперёд: *', []), ('затравка ȳ = 1', [1.0]), ('назад: * раздаёт градиент', [1.0, 6.0])]
+    """
+    order = topo_order(root)
+    states, values = [], {}
+    for v in order:                                      # прямой проход
+        values[id(v)] = v.data
+        kind = f"вход {_name(v)}" if not v.parents else f"вперёд: {_name(v)}"
+        states.append((kind, dict(values), {}))
+    grads = {id(root): 1.0}
+    states.append(("затравка ȳ = 1", dict(values), dict(grads)))
+    for v in reversed(order):                            # обратный проход
+        if not v.parents:
+            continue
+        for p, local in v.parents:
+            grads[id(p)] = grads.get(id(p), 0.0) + grads[id(v)] * local
+        states.append((f"назад: {_name(v)} раздаёт градиент", dict(values), dict(grads)))
+    return states
+
+
+def pass_traces(root: Value, step: int) -> list:
+    """Кадр step: вершины (серые — не вычислены, синие — значение есть, красные — градиент есть)."""
+    order = topo_order(root)
+    pos = _positions(order)
+    label, values, grads = pass_states(root)[step]
+    text, colors = [], []
+    for v in order:
+        val = f"{values[id(v)]:.3g}" if id(v) in values else "?"
+        grad = f"<br>v̄ = {grads[id(v)]:.3g}" if id(v) in grads else ""
+        text.append(f"<b>{_name(v)}</b><br>{val}{grad}")
+        colors.append("#d62728" if id(v) in grads else "#1f77b4" if id(v) in values else "#8a8a8a")
+    return [go.Scatter(x=[pos[id(v)][0] for v in order], y=[pos[id(v)][1] for v in order],
+                       mode="markers+text", text=text, textposition="middle center",
+                       marker=dict(size=62, color=colors, opacity=0.3, line=dict(width=1.5)),
+                       hoverinfo="skip", name=label)]
+
+
+def pass_figure(root: Value, title: str, active: int | None = None) -> go.Figure:
+    """Граф, по шагам проходимый вперёд и назад: ползунок по шагу (рёбра — общий фон)."""
+    order = topo_order(root)
+    pos = _positions(order)
+    ex, ey = [], []
+    for v in order:
+        for p, _ in v.parents:
+            ex += [pos[id(p)][0], pos[id(v)][0], None]
+            ey += [pos[id(p)][1], pos[id(v)][1], None]
+    edges = go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#8a8a8a", width=1.5),
+                       hoverinfo="skip", showlegend=False)
+    states = pass_states(root)
+    steps = list(range(len(states)))
+    fig = explorable(title, "", "", "шаг", steps, lambda k: pass_traces(root, k),
+                     active=len(states) - 1 if active is None else active,
+                     title_for=lambda k: f"{title} — шаг {k}: {states[k][0]}", static=[edges])
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=400, showlegend=False, margin=dict(l=20, r=20, t=60, b=20))
+    return fig
+
+
+def fd_errors(hs: list[float], dtype=np.float64, x: float = 1.0) -> tuple[list[float], list[float]]:
+    """Ошибки односторонней и центральной разности для (sin x)' = cos x в заданной точности.
+
+    >>> fwd, cen = fd_errors([1e-2]); bool(cen[0] < fwd[0])
+    True
+    """
+    x_, exact = dtype(x), np.cos(x)
+    fwd, cen = [], []
+    for h in hs:
+        h_ = dtype(h)
+        fwd.append(abs(float((np.sin(x_ + h_) - np.sin(x_)) / h_) - exact))
+        cen.append(abs(float((np.sin(x_ + h_) - np.sin(x_ - h_)) / (dtype(2) * h_)) - exact))
+    return fwd, cen
+
+
+def fd_figure() -> go.Figure:
+    """Ошибка конечных разностей от шага h в float32 и float64 (лог-лог)."""
+    hs = list(np.logspace(-14, 0, 57))
+    fig = new_figure("Ошибка конечных разностей для (sin x)′ при x = 1", "шаг h",
+                     "|ошибка|")
+    for dtype, dash in [(np.float64, "solid"), (np.float32, "dot")]:
+        fwd, cen = fd_errors(hs, dtype)
+        name = dtype.__name__
+        fig.add_scatter(x=hs, y=[max(e, 1e-17) for e in fwd], mode="lines",
+                        name=f"односторонняя, {name}", line=dict(dash=dash, color="#1f77b4"))
+        fig.add_scatter(x=hs, y=[max(e, 1e-17) for e in cen], mode="lines",
+                        name=f"центральная, {name}", line=dict(dash=dash, color="#d62728"))
+    fig.update_xaxes(type="log", exponentformat="power")
+    fig.update_yaxes(type="log", exponentformat="power", range=[-13, 1])
+    fig.update_layout(height=420)
+    return fig
+
+
 __all__ = ["Value", "topo_order", "Dual", "jvp", "grad_forward", "grad_reverse", "expression_swell",
-           "graph_figure"]
+           "graph_figure", "pass_states", "pass_traces", "pass_figure", "fd_errors", "fd_figure"]

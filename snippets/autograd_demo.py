@@ -197,6 +197,78 @@ def per_sample_grads(w: Tensor, X: Tensor, y: Tensor) -> Tensor:
 # --8<-- [end:func]
 
 
+# --8<-- [start:forward-ad]
+def forward_mode_jvp(x1: float, x2: float, v: tuple[float, float]) -> float:
+    """Прямой режим в PyTorch (``torch.autograd.forward_ad``): дуальный тензор несёт касательную.
+
+    >>> forward_mode_jvp(2.0, 5.0, (1.0, 0.0))      # ∂/∂x1 (ln x1 + x1·x2 − sin x2) = 1/x1 + x2
+    5.5
+    """
+    import torch.autograd.forward_ad as fwAD
+    with fwAD.dual_level():
+        x = fwAD.make_dual(torch.tensor([x1, x2], dtype=torch.float64),
+                           torch.tensor(v, dtype=torch.float64))
+        y = x[0].log() + x[0] * x[1] - x[1].sin()
+        return fwAD.unpack_dual(y).tangent.item()
+# --8<-- [end:forward-ad]
+
+
+# --8<-- [start:pitfalls]
+def kink_derivatives() -> dict[str, float]:
+    """Производные в точках излома: PyTorch берёт конкретный элемент субдифференциала."""
+    out = {}
+    for name, fn in [("relu'(0)", torch.relu), ("|x|'(0)", torch.abs),
+                     ("max(x, 0)' при x = 0", lambda t: torch.maximum(t, torch.zeros(())))]:
+        x = torch.tensor(0.0, requires_grad=True)
+        fn(x).backward()
+        out[name] = x.grad.item()
+    return out
+
+
+def branch_on_value(x: float) -> tuple[float, float]:
+    """f(x) = (1 − cos x)/x с особым случаем f(0) = 0: функция гладкая, f'(0) = 1/2,
+    но AD дифференцирует выполненную ветку ``return 0·x`` и даёт 0.
+
+    >>> branch_on_value(0.0)[0], round(branch_on_value(1e-4)[0], 6)
+    (0.0, 0.5)
+    """
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    f = 0.0 * t if x == 0 else (1 - t.cos()) / t
+    f.backward()
+    return t.grad.item(), f.item()
+
+
+def nan_through_where() -> dict[str, list[float]]:
+    """``where`` не спасает от NaN: в невыбранной ветке 0 · ∞ = NaN. Лечение — «двойной where»."""
+    out = {}
+    x = torch.tensor([0.0, 4.0], requires_grad=True)
+    torch.where(x > 0, x.sqrt(), 0.0).sum().backward()          # √x посчитан и при x = 0
+    out["where(x > 0, √x, 0)"] = x.grad.tolist()
+    x = torch.tensor([0.0, 4.0], requires_grad=True)
+    safe = torch.where(x > 0, x, 1.0)                             # в √ не попадает 0
+    torch.where(x > 0, safe.sqrt(), 0.0).sum().backward()
+    out["двойной where"] = x.grad.tolist()
+    x = torch.tensor([0.0, 3.0], requires_grad=True)
+    (x ** 2).sqrt().sum().backward()                              # |x| через √(x²): 0 · ∞ в нуле
+    out["√(x²)"] = x.grad.tolist()
+    return out
+
+
+def tracing_loses_branches() -> str:
+    """Трассировка записывает операции, а не управление: ``torch.fx`` не может трассировать
+    ``if`` по значению тензора (``jit.trace`` молча запомнил бы одну ветку)."""
+    def f(x: Tensor) -> Tensor:
+        return x.sin() if x.sum() > 0 else x.cos()
+    import torch.fx
+    try:
+        torch.fx.symbolic_trace(f)
+    except Exception as e:                                        # TraceError
+        return f"{type(e).__name__}: {e}"
+    return "трассировка прошла"
+# --8<-- [end:pitfalls]
+
+
 __all__ = ["graph_lines", "branchy", "saved_tensor_version_error", "grad_accumulation",
            "backward_twice", "grad_modes", "stop_gradient", "hooks_demo", "Exp", "RoundSTE",
-           "second_derivative", "hvp", "per_sample_grads"]
+           "second_derivative", "hvp", "per_sample_grads", "forward_mode_jvp", "kink_derivatives",
+           "branch_on_value", "nan_through_where", "tracing_loses_branches"]

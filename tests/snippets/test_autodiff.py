@@ -124,3 +124,36 @@ def test_symbolic_derivative_swells_while_the_graph_grows_linearly():
             l = 4 * l * (1 - l)
         sizes.append(len(topo_order(l)))
     assert np.all(np.diff(np.diff(sizes)) == 0)          # число вершин растёт линейно по n
+
+
+def test_pass_states_end_with_the_gradients_of_backward():
+    from snippets.autodiff import pass_states
+    x1, x2 = Value(2.0, label="x1"), Value(5.0, label="x2")
+    y = x1.log() + x1 * x2 - x2.sin()
+    states = pass_states(y)
+    assert len(states) == 2 * len(topo_order(y)) - 1        # вершины вперёд, затравка, операции назад
+    y.backward()
+    last = states[-1][2]
+    assert np.isclose(last[id(x1)], x1.grad) and np.isclose(last[id(x2)], x2.grad)
+    assert states[len(topo_order(y)) - 1][2] == {}           # после прямого прохода градиентов нет
+
+
+def test_pass_figure_frames_equal_direct_calls():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.autodiff import pass_figure, pass_traces
+    x1, x2 = Value(2.0, label="x1"), Value(5.0, label="x2")
+    y = x1.log() + x1 * x2 - x2.sin()
+    fig = pass_figure(y, "t", active=3)
+    for i in (0, 7, 12):
+        assert same_traces(frame_traces(fig, i), pass_traces(y, i))
+    assert len(fig.to_json()) < 100_000
+
+
+def test_fd_errors_central_beats_forward_and_float32_is_worse():
+    from snippets.autodiff import fd_errors, fd_figure
+    fwd64, cen64 = fd_errors([1e-3, 1e-5])
+    assert all(c < f for c, f in zip(cen64, fwd64))
+    fwd32, _ = fd_errors([1e-5], np.float32)
+    assert fwd32[0] > 100 * fwd64[1]                         # в float32 округление съедает точность
+    fig = fd_figure()
+    assert len(fig.data) == 4 and len(fig.to_json()) < 60_000

@@ -97,3 +97,22 @@ def test_per_sample_grads_match_a_python_loop():
         wi = w.clone().requires_grad_(True)
         ((X[i] @ wi - y[i]) ** 2).backward()
         torch.testing.assert_close(ours[i], wi.grad)
+
+
+def test_forward_mode_matches_reverse_mode():
+    from snippets.autograd_demo import forward_mode_jvp
+    x = torch.tensor([2.0, 5.0], dtype=torch.float64, requires_grad=True)
+    (x[0].log() + x[0] * x[1] - x[1].sin()).backward()
+    assert abs(forward_mode_jvp(2.0, 5.0, (0.0, 1.0)) - x.grad[1].item()) < 1e-12
+
+
+def test_pitfalls_show_what_the_page_says():
+    from snippets.autograd_demo import (branch_on_value, kink_derivatives, nan_through_where,
+                                        tracing_loses_branches)
+    assert kink_derivatives() == {"relu'(0)": 0.0, "|x|'(0)": 0.0, "max(x, 0)' при x = 0": 0.5}
+    assert branch_on_value(0.0)[0] == 0.0 and abs(branch_on_value(1e-4)[0] - 0.5) < 1e-4
+    res = nan_through_where()
+    assert torch.isnan(torch.tensor(res["where(x > 0, √x, 0)"][0]))
+    assert res["двойной where"] == [0.0, 0.25]
+    assert torch.isnan(torch.tensor(res["√(x²)"][0]))
+    assert tracing_loses_branches().startswith("TraceError")
