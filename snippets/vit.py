@@ -368,15 +368,17 @@ SWIN_VIEWS = ("обычные окна (блок ℓ)", "сдвинутые ок
 
 
 def swin_view(view: str, H: int = 8, m: int = 4) -> Tensor:
-    """Карта H×H с номерами окон (или областей) для фигуры; s = ⌊m/2⌋."""
+    """Карта H×H для фигуры, s = ⌊m/2⌋: номера обычных окон; номера сдвинутых окон; те же номера
+    после циклического сдвига на (−s, −s) — области маски внутри обычных окон."""
     s = m // 2
     r = torch.arange(H)
     win = (r[:, None] // m) * (H // m) + r[None, :] // m     # обычные окна
     if view == SWIN_VIEWS[0]:
         return win
+    shifted = shifted_window_ids(H, H, m, s)
     if view == SWIN_VIEWS[1]:
-        return shifted_window_ids(H, H, m, s)
-    return win * 9 + swin_region_labels(H, H, m, s)         # окно × область
+        return shifted
+    return torch.roll(shifted, shifts=(-s, -s), dims=(0, 1))  # куски сдвинутых окон после переноса
 
 
 def swin_view_traces(view: str) -> list:

@@ -212,6 +212,13 @@ def test_swin_mask_regions():
     assert len(torch.unique(shifted_window_ids(8, 8, 4, 2))) == 9  # 9 сдвинутых окон → 4 пакета
 
 
+def test_swin_rolled_view_regions_are_the_mask():
+    from snippets.vit import swin_view
+    rolled = swin_view(SWIN_VIEWS[2])                              # номера сдвинутых окон после переноса
+    ids = window_partition(rolled[..., None], 4)[..., 0]
+    torch.testing.assert_close(ids[:, :, None] == ids[:, None, :], shifted_window_mask(8, 8, 4, 2))
+
+
 def test_swin_figure_frames():
     fig = swin_figure()
     for i in (0, 2):
