@@ -1,14 +1,19 @@
-"""Замеры бюджетов справочника одной командой (`make bench`).
+"""Замеры бюджетов справочника одной командой (`make bench`), как их получает новичок.
 
-Печатает: чистую сборку `mkdocs build --strict` (без кэша), пересборку с кэшем, время исполнения
-кода (разность двух первых), пересборку и перезагрузку под `mkdocs serve` после правки одной
-главы, вес страницы без фигур и с фигурами (как их грузит Chromium), время PDF всей книги.
+1. Холодная сборка `mkdocs build --strict` в свежем клоне (пустой `.cache/`) — и, для сравнения,
+   холодная сборка коммита d7f6879 (до параллельного исполнения) в том же прогоне.
+2. Перезапуск `mkdocs serve --dirty` с тёплым кэшем после правки прозы во всех главах.
+3. Правка прозы каждой из 14 глав под `mkdocs serve --dirty`: время до новой версии; худшая.
+4. Вес страниц (без фигур и с фигурами), PDF всей книги.
+Lighthouse — отдельно: `python scripts/lighthouse.py <сайт>` (нужен npm-пакет lighthouse).
 
-Бюджеты: сборка ≤ 60 с, перезагрузка ≤ 3 с, страница без фигур не грузит plotly.js, PDF ≤ 120 с.
+Бюджеты: правка ≤ 1,5 с на любой главе; перезапуск ≤ 25 % холодной сборки; холодная сборка
+≤ 0,6 × d7f6879; PDF ≤ 120 с.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -21,76 +26,87 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.browser import PageLog, free_port, launch, mkdocs_cmd, serve, wait_ready  # noqa: E402
+from hooks.exam import load_exam  # noqa: E402
+from scripts.browser import PageLog, free_port, launch, serve, wait_ready  # noqa: E402
 
-CHAPTER = ROOT / "docs" / "tickets" / "01-backprop.md"
+BASELINE = "d7f6879"
 ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1")
 
 
-def timed_build(site_dir: Path, site_url: str, cache: bool) -> float:
-    env = dict(ENV, SITE_URL=site_url)
-    if not cache:
-        env["HB_NO_CACHE"] = "1"
+def clone(rev: str, dest: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(dest)], check=True)
+    subprocess.run(["git", "-C", str(dest), "checkout", "-q", rev], check=True)
+    return dest
+
+
+def cold_build(repo: Path, site: Path, port: int) -> float:
+    shutil.rmtree(repo / ".cache", ignore_errors=True)
+    env = dict(ENV, SITE_URL=f"http://127.0.0.1:{port}/")
     start = time.perf_counter()
-    subprocess.run([*mkdocs_cmd(), "build", "--strict", "-q", "-d", str(site_dir)], cwd=ROOT,
-                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
+                   cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
 def fetch(url: str) -> str | None:
     try:
-        with urllib.request.urlopen(url, timeout=2) as r:
+        with urllib.request.urlopen(url, timeout=5) as r:
             return r.read().decode("utf-8")
     except OSError:
         return None
 
 
-def serve_reload() -> float:
-    """Секунды от правки главы до её новой версии на сервере `mkdocs serve --dirty` (как в README)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/tickets/01-backprop/"
-    proc = subprocess.Popen([*mkdocs_cmd(), "serve", "--dirty", "-a", f"127.0.0.1:{port}"], cwd=ROOT,
-                            env=dict(ENV, SITE_URL=f"http://127.0.0.1:{port}/"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    original = CHAPTER.read_text(encoding="utf-8")
-    try:
-        deadline = time.time() + 300
-        while fetch(url) is None:
-            if time.time() > deadline or proc.poll() is not None:
-                raise RuntimeError("mkdocs serve не поднялся")
-            time.sleep(0.3)
-        time.sleep(2)  # наблюдатель файлов запущен
-        marker = f"bench-{time.time_ns()}"
+class Server:
+    """`mkdocs serve --dirty` в клоне; время до первой отдачи страницы."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo, self.port = repo, free_port()
+        self.base = f"http://127.0.0.1:{self.port}/"
         start = time.perf_counter()
-        CHAPTER.write_text(original + f"\n<!-- {marker} -->\n", encoding="utf-8")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{self.port}"],
+            cwd=repo, env=dict(ENV, SITE_URL=self.base),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 900
+        while fetch(self.base) is None:
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("mkdocs serve не поднялся")
+            time.sleep(0.2)
+        self.startup = time.perf_counter() - start
+
+    def edit(self, page: str) -> float:
+        """Дописывает абзац прозы в главу; секунды до его появления на сервере."""
+        path = self.repo / "docs" / page
+        url = self.base + page.removesuffix(".md") + "/"
+        marker = f"Проверочная фраза {time.time_ns()}."
+        start = time.perf_counter()
+        path.write_text(path.read_text(encoding="utf-8") + f"\n\n{marker}\n", encoding="utf-8")
         while marker not in (fetch(url) or ""):
-            if time.perf_counter() - start > 120:
-                raise RuntimeError("правка не появилась за 120 с")
+            if time.perf_counter() - start > 300:
+                raise RuntimeError(f"правка {page} не появилась за 300 с")
             time.sleep(0.05)
         return time.perf_counter() - start
-    finally:
-        CHAPTER.write_text(original, encoding="utf-8")
-        proc.terminate()
-        proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
 
 
-def page_weights(site_dir: Path, port: int) -> dict[str, tuple[int, int, bool]]:
-    """Байты, которые Chromium загрузил для страницы (несжатые): без поискового индекса и он сам
-    (Material грузит его один раз за визит для поиска без сервера), и грузился ли plotly.js."""
+def page_weights(site_dir: Path) -> dict[str, tuple[int, bool]]:
+    """Байты, которые загрузил Chromium (несжатые, без поискового индекса); грузился ли plotly.js."""
     from playwright.sync_api import sync_playwright
 
     out = {}
-    with serve(str(site_dir), port) as base, sync_playwright() as pw:
+    with serve(str(site_dir)) as base, sync_playwright() as pw:
         browser = launch(pw)
-        for name, path in [("главная (без фигур)", ""), ("билет 1 (с фигурами)", "tickets/01-backprop/")]:
+        for name, path in [("главная", ""), ("билет 1, открытие", "tickets/01-backprop/")]:
             page = browser.new_page()
             PageLog(base).attach(page)
             page.goto(base + path)
-            wait_ready(page)
+            wait_ready(page, draw=False)
             entries = page.evaluate("""() => [performance.getEntriesByType('navigation')[0],
                 ...performance.getEntriesByType('resource')].map(e => [e.name, e.decodedBodySize])""")
-            index = sum(size for u, size in entries if "search_index" in u)
-            out[name] = (sum(size for _, size in entries) - index, index,
+            out[name] = (sum(s for u, s in entries if "search_index" not in u),
                          any("plotly" in u for u, _ in entries))
             page.close()
         browser.close()
@@ -98,25 +114,43 @@ def page_weights(site_dir: Path, port: int) -> dict[str, tuple[int, int, bool]]:
 
 
 def main() -> None:
-    print(f"машина: {os.cpu_count()} ядра, Python {sys.version.split()[0]}")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-baseline", action="store_true", help="без сборки d7f6879")
+    args = ap.parse_args()
+    print(f"{time.strftime('%Y-%m-%d')}: {os.cpu_count()} ядра, Python {sys.version.split()[0]}",
+          flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    repo = clone("HEAD", tmp / "repo")
     port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    shutil.rmtree(ROOT / ".cache", ignore_errors=True)
-    clean = timed_build(tmp / "site", url, cache=False)
-    timed_build(tmp / "site", url, cache=True)  # наполняет кэш
-    cached = timed_build(tmp / "site", url, cache=True)
-    print(f"чистая сборка --strict (всё исполняется): {clean:6.1f} с   (бюджет 60 с)")
-    print(f"пересборка с кэшем:                        {cached:6.1f} с")
-    print(f"исполнение кода и ноутбуков (разность):    {clean - cached:6.1f} с")
-    print(f"serve --dirty: правка главы -> новая версия: {serve_reload():5.1f} с   (бюджет 3 с)")
-    for name, (size, index, plotly) in page_weights(tmp / "site", port).items():
-        print(f"вес страницы {name:22s} {size / 1e6:6.2f} МБ (+ поисковый индекс {index / 1e6:.2f} МБ), "
-              f"plotly.js: {'да' if plotly else 'нет'}")
+    cold = cold_build(repo, tmp / "site", port)
+    print(f"холодная сборка --strict, свежий клон:       {cold:6.1f} с", flush=True)
+    if not args.no_baseline:
+        base = clone(BASELINE, tmp / "base")
+        old = cold_build(base, tmp / "site-base", port)
+        print(f"то же для {BASELINE}:                      {old:6.1f} с  "
+              f"(отношение {cold / old:.2f}, бюджет ≤ 0,60)", flush=True)
+    chapters = [t["page"] for t in load_exam()["tickets"]]
+    server = Server(repo)
+    print(f"первый запуск serve --dirty (кэш от сборки): {server.startup:6.1f} с", flush=True)
+    times = {}
+    for page in chapters:
+        times[page] = server.edit(page)
+        print(f"  правка прозы {page:38s} {times[page]:5.2f} с", flush=True)
+    server.stop()
+    worst = max(times, key=times.get)
+    print(f"худшая правка: {worst} — {times[worst]:.2f} с (бюджет 1,5 с)")
+    server = Server(repo)  # перезапуск после правок прошлой сессии, кэш тёплый
+    server.stop()
+    print(f"перезапуск serve с тёплым кэшем:            {server.startup:6.1f} с  "
+          f"({server.startup / cold:.0%} холодной сборки, бюджет ≤ 25 %)", flush=True)
+    for name, (size, plotly) in page_weights(tmp / "site").items():
+        print(f"загружено: {name:20s} {size / 1e6:5.2f} МБ, plotly.js: {'да' if plotly else 'нет'}")
+    index = (tmp / "site" / "search" / "search_index.json").stat().st_size
+    print(f"поисковый индекс: {index / 1e6:.2f} МБ")
     start = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "scripts" / "pdf.py"), "--site", str(tmp / "site"),
                     "--out", str(tmp / "handbook.pdf")], check=True, stdout=subprocess.DEVNULL)
-    print(f"PDF всей книги:                            {time.perf_counter() - start:6.1f} с   (бюджет 120 с)")
+    print(f"PDF всей книги:                             {time.perf_counter() - start:6.1f} с  (бюджет 120 с)")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

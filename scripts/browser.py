@@ -49,10 +49,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(directory: str, port: int | None = None) -> Iterator[str]:
-    """Раздаёт каталог на 127.0.0.1; отдаёт базовый URL."""
+def serve(directory: str, port: int | None = None, gzip: bool = False) -> Iterator[str]:
+    """Раздаёт каталог на 127.0.0.1 (``gzip=True`` — сжимая текст); отдаёт базовый URL."""
     port = port or free_port()
-    handler = functools.partial(_Quiet, directory=directory)
+    handler = functools.partial(_Gzip if gzip else _Quiet, directory=directory)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
