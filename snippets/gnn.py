@@ -221,8 +221,8 @@ def attention_ranking_traces(query: int, n: int = 6, seed: int = 0) -> list:
     rng = np.random.default_rng(seed)
     H = rng.normal(size=(n, 4))
     A = np.ones((n, n)) - np.eye(n)                                # полный граф
-    gat = gat_coefficients(A, H, rng.normal(size=(4, 8)), rng.normal(size=16))
-    gatv2 = gatv2_coefficients(A, H, rng.normal(size=(8, 8)), rng.normal(size=8))
+    gat = gat_coefficients(A, H, 0.3 * rng.normal(size=(4, 8)), rng.normal(size=16))
+    gatv2 = gatv2_coefficients(A, H, 0.5 * rng.normal(size=(8, 8)), rng.normal(size=8))
     keys = [f"ключ {j}" for j in range(n)]
     return [go.Bar(x=keys, y=gat[query].round(4), name="GAT"),
             go.Bar(x=keys, y=gatv2[query].round(4), name="GATv2")]
