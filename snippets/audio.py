@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from scipy.fft import dct
 from scipy.signal import butter, lfilter
 
-from snippets._plotting import new_figure
+from snippets._plotting import explorable, new_figure
 
 Array = np.ndarray
 SR = 16_000
@@ -237,7 +237,7 @@ def features_figure(x: Array, sr: int = SR, n_fft: int = 400, hop: int = 160) ->
     """Путь признаков: |STFT|² в дБ → лог-мел (80) → MFCC (13), общая ось времени."""
     fig = new_figure("От вейвформы к признакам ASR", "", "")
     fig.set_subplots(3, 1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.45, 0.35, 0.2],
-                     subplot_titles=["спектрограмма мощности, дБ (201 бин, показан каждый 2-й)",
+                     subplot_titles=["спектрограмма мощности, дБ (201 бин, показан каждый 3-й)",
                                      "лог-мел спектрограмма, дБ (80 полос)",
                                      "MFCC (13 коэффициентов, каждый нормирован по времени)"])
     t = (np.arange(1 + x.size // hop) * hop / sr).round(3)
@@ -245,7 +245,7 @@ def features_figure(x: Array, sr: int = SR, n_fft: int = 400, hop: int = 160) ->
     M = mel_filterbank(sr, n_fft, 80) @ S
     C = mfcc(np.log(np.maximum(M, 1e-10)))
     C = (C - C.mean(1, keepdims=True)) / C.std(1, keepdims=True)     # для показа: по строкам
-    fig.add_heatmap(z=_db(S)[::2], x=t, y=np.fft.rfftfreq(n_fft, 1 / sr)[::2].round(0), row=1, col=1,
+    fig.add_heatmap(z=_db(S)[::3], x=t, y=np.fft.rfftfreq(n_fft, 1 / sr)[::3].round(0), row=1, col=1,
                     coloraxis="coloraxis", name="|X|²")
     fig.add_heatmap(z=_db(M), x=t, y=np.arange(80), row=2, col=1, coloraxis="coloraxis", name="лог-мел")
     fig.add_heatmap(z=C.astype(np.float32), x=t, y=np.arange(13), row=3, col=1, colorscale="RdBu",
@@ -256,4 +256,67 @@ def features_figure(x: Array, sr: int = SR, n_fft: int = 400, hop: int = 160) ->
     fig.update_yaxes(title_text="мел-полоса", row=2, col=1)
     fig.update_yaxes(title_text="j", row=3, col=1)
     fig.update_xaxes(title_text="время, с", row=3, col=1)
+    return fig
+
+
+WINDOWS = [128, 256, 400, 1024, 2048]       # 8, 16, 25, 64, 128 мс при 16 кГц
+
+
+def window_traces(x: Array, n: int, sr: int = SR, hop: int = 160, fmax: float = 2500.0,
+                  t_slice: float = 0.25, max_rows: int = 64) -> list:
+    """Кадр ползунка «длина окна»: спектрограмма 0…fmax Гц (слева, дБ от максимума; не больше
+    max_rows строк) и спектр одного кадра в момент t_slice (справа)."""
+    S = np.abs(stft(x, n, hop)) ** 2
+    f = np.fft.rfftfreq(n, 1 / sr)
+    band = np.flatnonzero(f <= fmax)
+    rows = band[::max(1, -(-band.size // max_rows))]
+    t = (np.arange(S.shape[1]) * hop / sr).round(3)
+    frame = int(round(t_slice * sr / hop))
+    spec = 10 * np.log10(np.maximum(S[band, frame], 1e-12) / S[band, frame].max())
+    return [go.Heatmap(z=_db(S)[rows], x=t, y=f[rows].round(1), coloraxis="coloraxis", name=f"окно {n}"),
+            go.Scatter(x=f[band].round(1), y=np.maximum(spec, -80).round(1), mode="lines", xaxis="x2",
+                       yaxis="y2", name=f"спектр кадра t = {t_slice} с".replace(".", ","), showlegend=False)]
+
+
+def window_figure(x: Array, sr: int = SR, windows: list = WINDOWS, active: int = 2) -> go.Figure:
+    """Ползунок по длине окна STFT: компромисс время–частота на одной фразе."""
+    title = lambda n: (f"Окно {n} отсчётов = {1000 * n / sr:g} мс: шаг бинов {sr / n:.1f} Гц, "  # noqa: E731
+                       f"полоса Ханна (−6 дБ) ≈ {2 * sr / n:.0f} Гц").replace(".", ",")
+    fig = explorable("", "время, с", "частота, Гц", "длина окна, отсчётов", windows,
+                     lambda n: window_traces(x, n, sr), active=active, title_for=title,
+                     xaxis=dict(domain=[0, 0.55]), xaxis2=dict(domain=[0.75, 1], anchor="y2", title="частота, Гц"),
+                     yaxis2=dict(anchor="x2", title="дБ", range=[-80, 2]),
+                     coloraxis=dict(colorscale="Viridis", cmin=-80, cmax=0,
+                                    colorbar=dict(title="дБ", x=0.57, xanchor="left", thickness=12)))
+    return fig
+
+
+MEL_BANDS = [10, 20, 40, 80, 128]
+
+
+def mel_bands_traces(x: Array, n_mels: int, sr: int = SR, n_fft: int = 400, hop: int = 160) -> list:
+    """Кадр ползунка «число мел-полос»: лог-мел (дБ от максимума) по оси центральных частот."""
+    fb = mel_filterbank(sr, n_fft, n_mels)
+    M = fb @ np.abs(stft(x, n_fft, hop)) ** 2
+    centers = mel_to_hz(np.linspace(0, hz_to_mel(sr / 2, htk=False), n_mels + 2), htk=False)[1:-1]
+    t = (np.arange(M.shape[1]) * hop / sr).round(3)
+    return [go.Heatmap(z=_db(M), x=t, y=centers.round(0), coloraxis="coloraxis", name=f"{n_mels} полос")]
+
+
+def narrow_filters(n_mels: int, sr: int = SR, n_fft: int = 400) -> int:
+    """Сколько мел-фильтров захватывают не больше двух бинов STFT (уже шага бинов).
+
+    >>> narrow_filters(40), narrow_filters(80)
+    (0, 34)
+    """
+    return int(((mel_filterbank(sr, n_fft, n_mels) > 0).sum(1) <= 2).sum())
+
+
+def mel_bands_figure(x: Array, sr: int = SR, bands: list = MEL_BANDS, active: int = 3) -> go.Figure:
+    """Ползунок по числу мел-полос M (окно 25 мс, n_fft = 400)."""
+    title = lambda m: f"M = {m} мел-полос; фильтров не шире двух бинов STFT: {narrow_filters(m, sr)}"  # noqa: E731
+    fig = explorable("", "время, с", "центр полосы, Гц", "число мел-полос M", bands,
+                     lambda m: mel_bands_traces(x, m, sr), active=active, title_for=title,
+                     coloraxis=dict(colorscale="Viridis", cmin=-80, cmax=0, colorbar=dict(title="дБ")))
+    fig.update_yaxes(type="log")
     return fig

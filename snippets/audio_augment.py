@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import wave
 from fractions import Fraction
@@ -14,7 +15,7 @@ import plotly.graph_objects as go
 from scipy.signal import fftconvolve, resample_poly
 
 from snippets._plotting import new_figure
-from snippets.audio import SR, VOWELS, hann, mel_filterbank, stft, vowel
+from snippets.audio import SR, VOWELS, hann, mel_filterbank, stft, synthetic_speech, vowel
 
 Array = np.ndarray
 
@@ -166,19 +167,50 @@ def augmentations(x: Array, seed: int = 0) -> dict[str, Array]:
             "смешивание с другим голосом, SNR 5 дБ": add_noise(x, 5, rng, noise=other)}
 
 
-def wav_data_uri(x: Array, sr: int = SR) -> str:
-    """Сигнал → WAV (16 бит, моно) в data URI для тега <audio>; пик нормируется на 0,9."""
+def wav_bytes(x: Array, sr: int = SR) -> bytes:
+    """Сигнал → WAV (16 бит, моно); пик нормируется на 0,9.
+
+    >>> b = wav_bytes(np.sin(np.arange(160))); b[:4], b[8:12], len(b)    # заголовок 44 байта
+    (b'RIFF', b'WAVE', 364)
+    """
     pcm = (np.clip(0.9 * x / np.abs(x).max(), -1, 1) * 32767).astype("<i2")
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(sr), w.writeframes(pcm.tobytes())
-    return "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
+    return buf.getvalue()
 
 
-def audio_table(clips: dict[str, Array], sr: int = SR) -> str:
-    """HTML-таблица проигрывателей: название — <audio controls>."""
+def wav_data_uri(x: Array, sr: int = SR) -> str:
+    """WAV, встроенный в страницу как data URI (≈ 43 КБ base64 на секунду 16 кГц)."""
+    return "data:audio/wav;base64," + base64.b64encode(wav_bytes(x, sr)).decode()
+
+
+def wav_filename(x: Array, sr: int = SR, prefix: str = "t10") -> str:
+    """Имя файла по содержимому: одинаковый звук — одинаковое имя, сборки детерминированы."""
+    return f"{prefix}-{hashlib.sha1(wav_bytes(x, sr)).hexdigest()[:12]}.wav"
+
+
+def page_clips(seed: int = 0) -> dict[str, Array]:
+    """Записи таблицы на странице билета 10: исходная фраза и её аугментации."""
+    x = synthetic_speech(seed=seed)
+    return {"исходная фраза «а-с-и»": x, **augmentations(x, seed)}
+
+
+def audio_files(seed: int = 0, sr: int = SR) -> dict[str, bytes]:
+    """Файлы для сайта: имя → байты WAV. Их может положить в сборку хук (assets/audio/),
+    тогда страница ссылается на файлы, а не встраивает звук: ``audio_table(..., base=...)``."""
+    return {wav_filename(y, sr): wav_bytes(y, sr) for y in page_clips(seed).values()}
+
+
+def audio_table(clips: dict[str, Array], sr: int = SR, base: str | None = None) -> str:
+    """HTML-таблица проигрывателей: название — <audio controls preload="none">. base=None —
+    звук встроен как data URI; иначе src = base/<имя файла из wav_filename>, и браузер грузит
+    файл только при нажатии «играть»."""
+    def src(y: Array) -> str:
+        return wav_data_uri(y, sr) if base is None else f"{base}/{wav_filename(y, sr)}"
+
     rows = "".join(f'<tr><td>{name}</td><td><audio controls preload="none" aria-label="{name}" '
-                   f'src="{wav_data_uri(y, sr)}"></audio></td></tr>' for name, y in clips.items())
+                   f'src="{src(y)}"></audio></td></tr>' for name, y in clips.items())
     return f"<table><thead><tr><th>Сигнал</th><th>Послушать</th></tr></thead><tbody>{rows}</tbody></table>"
 
 

@@ -6,22 +6,29 @@ import numpy as np
 import pytest
 import torch
 
-from snippets._plotting import trace_types
+from snippets._plotting import frame_traces, same_traces, trace_types
 from snippets.audio import (
     SR,
     features_figure,
     hz_to_mel,
     log_mel,
+    MEL_BANDS,
+    WINDOWS,
+    mel_bands_figure,
+    mel_bands_traces,
     mel_figure,
     mel_filterbank,
     mel_to_hz,
     mfcc,
+    narrow_filters,
     quantize,
     resolution_figure,
     snr_db,
     stft,
     synthetic_speech,
     waveform_figure,
+    window_figure,
+    window_traces,
 )
 
 
@@ -138,3 +145,45 @@ def test_figures_small_and_plain_traces():
     for fig in (waveform_figure(x), resolution_figure(x), mel_figure(), features_figure(x)):
         assert trace_types(fig) <= {"scatter", "heatmap"}
         assert len(fig.to_json()) < 150_000
+
+
+def test_window_slider_frames_equal_direct_calls():
+    x = synthetic_speech()
+    fig = window_figure(x)
+    for i in (0, 2, len(WINDOWS) - 1):
+        assert same_traces(frame_traces(fig, i), window_traces(x, WINDOWS[i]))
+    assert fig.layout.sliders[0].active == 2 and "400 отсчётов = 25 мс" in fig.layout.title.text
+
+
+def test_long_window_resolves_two_close_tones_short_does_not():
+    """Разрешение задаёт окно: тоны 1000 и 1060 Гц различимы при 1024 (−6 дБ-ширина 31 Гц),
+    но сливаются в один пик при 128 (250 Гц)."""
+    t = np.arange(SR) / SR
+    x = np.sin(2 * np.pi * 1000 * t) + np.sin(2 * np.pi * 1060 * t)
+
+    def peaks(n):
+        spec = np.abs(stft(x, n, 160))[:, 50]
+        f = np.fft.rfftfreq(n, 1 / SR)
+        band = (f > 500) & (f < 1600)
+        s = spec[band]
+        return int(np.sum((s[1:-1] > s[:-2]) & (s[1:-1] > s[2:]) & (s[1:-1] > 0.5 * s.max())))
+
+    assert peaks(1024) == 2 and peaks(128) == 1
+
+
+def test_hann_main_lobe_is_two_bins_wide_at_minus_6_db():
+    n = 256
+    w = np.fft.fft(np.pad(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n), (0, 63 * n)))  # сетка ×64
+    mag = np.abs(w) / np.abs(w[0])
+    assert mag[64] == pytest.approx(0.5)               # на расстоянии одного бина: −6,02 дБ
+
+
+def test_mel_bands_slider_frames_and_narrow_filters():
+    x = synthetic_speech()
+    fig = mel_bands_figure(x)
+    for i in (0, 3, len(MEL_BANDS) - 1):
+        assert same_traces(frame_traces(fig, i), mel_bands_traces(x, MEL_BANDS[i]))
+        assert np.asarray(frame_traces(fig, i)[0].z).shape == (MEL_BANDS[i], 101)
+    fb = mel_filterbank(SR, 400, 128)
+    assert narrow_filters(128) == int(((fb > 0).sum(1) <= 2).sum()) > 64
+    assert narrow_filters(10) == 0

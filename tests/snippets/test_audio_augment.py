@@ -14,10 +14,12 @@ from snippets._plotting import trace_types
 from snippets.audio import SR, stft, synthetic_speech
 from snippets.audio_augment import (
     add_noise,
+    audio_files,
     audio_table,
     augmentations,
     before_after_figure,
     istft,
+    page_clips,
     pitch_shift,
     reverberate,
     spec_augment,
@@ -26,6 +28,7 @@ from snippets.audio_augment import (
     time_stretch,
     time_warp,
     wav_data_uri,
+    wav_filename,
 )
 
 
@@ -156,3 +159,20 @@ def test_before_after_figure():
     assert trace_types(fig) == {"heatmap"}
     assert len(fig.data) == 8 and [t.visible is not False for t in fig.data].count(True) == 2
     assert len(fig.to_json()) < 150_000
+
+
+def test_audio_files_match_the_table_links():
+    files = audio_files()
+    clips = page_clips()
+    assert len(files) == len(clips) == 7
+    html = audio_table(clips, base="../../assets/audio")
+    srcs = re.findall(r'src="\.\./\.\./assets/audio/([^"]+)"', html)
+    assert srcs == list(files) and "data:" not in html and html.count('preload="none"') == 7
+    for name, data in files.items():                     # каждый файл — 1 с моно 16 кГц
+        with wave.open(io.BytesIO(data)) as w:
+            assert (w.getframerate(), w.getnchannels(), w.getnframes()) == (16000, 1, 16000)
+    x = clips["исходная фраза «а-с-и»"]
+    with wave.open(io.BytesIO(files[wav_filename(x)])) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2") / 32767
+    np.testing.assert_allclose(pcm, 0.9 * x / np.abs(x).max(), atol=1 / 32767)
+    assert audio_files() == files                        # детерминированно: имена не меняются
