@@ -171,7 +171,8 @@ def sweep_figure(problem: Problem, make: Callable[[float], Optimizer], values: l
                      static=[_contours(problem)])
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1])
-    fig.update_layout(height=500, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_layout(height=500, showlegend=True,
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
 
 
