@@ -280,4 +280,5 @@ def bpe_steps_figure(steps: list[int] = BPE_STEPS, active: int = 3) -> go.Figure
                      "число слияний k", steps, bpe_segment_traces, active=active, barmode="stack",
                      title_for=lambda k: f"BPE после {k} слияний (обучен на SAMPLE_RU)")
     fig.update_yaxes(autorange="reversed")
+    fig.update_layout(margin=dict(l=120))               # подписи — целые слова
     return fig
