@@ -57,8 +57,8 @@ def sn_mlp(d_in: int, d_out: int, hidden: int = 64) -> nn.Sequential:
     return net
 
 
-def train_sngan(d_updates: int = 800, lr: float = 2e-3, batch: int = 256, n_snapshots: int = 8,
-                seed: int = 0, loss: str = "hinge") -> tuple[list, nn.Module]:
+def train_sngan(d_updates: int = 800, lr_g: float = 2e-3, lr_d: float = 2e-3, batch: int = 256,
+                n_snapshots: int = 8, seed: int = 0, loss: str = "hinge") -> tuple[list, nn.Module]:
     """GAN со спектральной нормализацией в D (SN-GAN, Miyato et al., 2018) на кольце из восьми
     гауссиан: 1 шаг D на шаг G, hinge-потеря (loss="hinge") или обычная (loss="bce", G —
     ненасыщающаяся). Возвращает ([(обновлений D, выборка G (300, 2))], обученный D).
@@ -66,8 +66,8 @@ def train_sngan(d_updates: int = 800, lr: float = 2e-3, batch: int = 256, n_snap
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     G, D = mlp(2, 2), sn_mlp(2, 1)
-    opt_g = torch.optim.Adam(G.parameters(), lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr_d, betas=(0.5, 0.999))
     z_fixed, every, snaps = torch.randn(300, 2, generator=gen), d_updates // n_snapshots, []
     with one_thread():
         for step in range(d_updates + 1):
