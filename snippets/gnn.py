@@ -331,14 +331,14 @@ def two_class_graph(n: int = 400, homophily: float = 0.8, degree: int = 6, d: in
     """
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.arange(n) % 2)
+    m = n * degree // 2                                            # столько рёбер разыгрываем
+    u = rng.integers(n, size=m)
+    target = np.where(rng.random(m) < homophily, y[u], 1 - y[u])   # класс второго конца
+    by_class = np.stack([np.flatnonzero(y == c) for c in (0, 1)])   # классы поровну: (2, n/2)
+    v = by_class[target, rng.integers(n // 2, size=m)]
+    keep = u != v
     A = np.zeros((n, n))
-    by_class = [np.flatnonzero(y == c) for c in (0, 1)]
-    for _ in range(n * degree // 2):
-        u = rng.integers(n)
-        same = rng.random() < homophily
-        v = rng.choice(by_class[y[u] if same else 1 - y[u]])
-        if u != v:
-            A[u, v] = A[v, u] = 1
+    A[u[keep], v[keep]] = A[v[keep], u[keep]] = 1
     X = rng.normal(size=(n, d))
     X[:, 0] += signal * (2 * y - 1)
     return A, X, y
