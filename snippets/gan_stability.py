@@ -111,7 +111,7 @@ def dirac_gan(gamma: float = 0.0, h: float = 0.2, steps: int = 400, start=(1.0, 
     >>> bool(np.hypot(*dirac_gan(gamma=1.0)[-1]) < 0.01)                             # R1: сходится к (0, 0)
     True
     """
-    fp = lambda t: 1 / (1 + np.exp(t))                    # f'(t) = σ(−t)   # noqa: E731
+    fp = lambda t: 1 / (1 + np.exp(t))                    # f'(t) = σ(−t)
     theta, psi = start
     out = [(theta, psi)]
     for _ in range(steps):

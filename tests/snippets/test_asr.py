@@ -12,7 +12,7 @@ from snippets.asr import PyramidBLSTM, align, error_rate, rnnt_log_alpha, rnnt_l
 
 
 def levenshtein(a, b):
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def d(i, j):
         if i == 0 or j == 0:
             return i + j
@@ -59,7 +59,7 @@ def test_rnnt_probabilities_of_all_labels_sum_to_one():
     T = 2
     lp = np.log(np.broadcast_to([0.8, 0.1, 0.1], (T, 10, 3)))
     total = 0.0
-    for U in range(0, 9):
+    for U in range(9):
         for y in np.ndindex(*(2,) * U):
             target = [k + 1 for k in y]
             total += math.exp(-rnnt_loss(lp[:, :U + 1], target))
@@ -70,7 +70,7 @@ def test_rnnt_loss_matches_torch_autograd_recursion():
     """Та же рекурсия на torch: градиент по логитам существует, потеря совпадает."""
     lp = random_log_probs(4, 2, 3, seed=7)
     logits = torch.tensor(lp, requires_grad=True)
-    l = logits.log_softmax(-1)
+    lsm = logits.log_softmax(-1)
     y = [2, 1]
     alpha = [[None] * 3 for _ in range(4)]
     for t in range(4):
@@ -79,11 +79,11 @@ def test_rnnt_loss_matches_torch_autograd_recursion():
             if t == 0 and u == 0:
                 terms.append(torch.zeros((), dtype=torch.float64))
             if t > 0:
-                terms.append(alpha[t - 1][u] + l[t - 1, u, 0])
+                terms.append(alpha[t - 1][u] + lsm[t - 1, u, 0])
             if u > 0:
-                terms.append(alpha[t][u - 1] + l[t, u - 1, y[u - 1]])
+                terms.append(alpha[t][u - 1] + lsm[t, u - 1, y[u - 1]])
             alpha[t][u] = torch.logsumexp(torch.stack(terms), 0)
-    loss = -(alpha[3][2] + l[3, 2, 0])
+    loss = -(alpha[3][2] + lsm[3, 2, 0])
     assert loss.item() == pytest.approx(rnnt_loss(lp, y), rel=1e-12)
     np.testing.assert_allclose(np.exp(rnnt_log_alpha(lp, y))[3, 2],
                                math.exp(alpha[3][2].item()), rtol=1e-12)

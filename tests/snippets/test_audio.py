@@ -8,12 +8,12 @@ import torch
 
 from snippets._plotting import frame_traces, same_traces, trace_types
 from snippets.audio import (
+    MEL_BANDS,
     SR,
+    WINDOWS,
     features_figure,
     hz_to_mel,
     log_mel,
-    MEL_BANDS,
-    WINDOWS,
     mel_bands_figure,
     mel_bands_traces,
     mel_figure,

@@ -168,7 +168,7 @@ def test_audio_files_match_the_table_links():
     html = audio_table(clips, base="../../assets/audio")
     srcs = re.findall(r'src="\.\./\.\./assets/audio/([^"]+)"', html)
     assert srcs == list(files) and "data:" not in html and html.count('preload="none"') == 7
-    for name, data in files.items():                     # каждый файл — 1 с моно 16 кГц
+    for data in files.values():                          # каждый файл — 1 с моно 16 кГц
         with wave.open(io.BytesIO(data)) as w:
             assert (w.getframerate(), w.getnchannels(), w.getnframes()) == (16000, 1, 16000)
     x = clips["исходная фраза «а-с-и»"]

@@ -9,9 +9,21 @@ from scipy.linalg import sqrtm
 
 from snippets._plotting import frame_traces, same_traces
 from snippets.gan import samples_figure, train
-from snippets.gan_stability import (DIRAC_GAMMAS, dirac_figure, dirac_gan, dirac_traces, fid,
-                                    fid_curves, fid_figure, frechet_distance, hinge_d_loss,
-                                    lipschitz_report, r1_penalty, sn_mlp, train_sngan)
+from snippets.gan_stability import (
+    DIRAC_GAMMAS,
+    dirac_figure,
+    dirac_gan,
+    dirac_traces,
+    fid,
+    fid_curves,
+    fid_figure,
+    frechet_distance,
+    hinge_d_loss,
+    lipschitz_report,
+    r1_penalty,
+    sn_mlp,
+    train_sngan,
+)
 
 
 def test_hinge_loss_matches_definition():
@@ -33,7 +45,8 @@ def test_r1_penalty_matches_finite_differences_and_is_differentiable():
     for i in range(5):
         g = []
         for j in range(2):
-            e = torch.zeros(2, dtype=torch.float64); e[j] = eps
+            e = torch.zeros(2, dtype=torch.float64)
+            e[j] = eps
             g.append(((D(x[i] + e) - D(x[i] - e)) / (2 * eps)).item())
         grads.append(g)
     ref = 3.0 / 2 * np.mean(np.sum(np.array(grads) ** 2, axis=1))
@@ -60,7 +73,7 @@ def test_train_sngan_is_deterministic_and_lipschitz():
     b, _ = train_sngan(40, n_snapshots=4, seed=1)
     assert [s for s, _ in a] == [0, 10, 20, 30, 40]
     assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(a, b))
-    sig, bound, grad_max = lipschitz_report(D)
+    _, bound, grad_max = lipschitz_report(D)
     assert bound == pytest.approx(1.0, abs=0.05) and grad_max <= bound + 1e-4
 
 
