@@ -156,8 +156,8 @@ def norm_axes_figure(n: int = 4, c: int = 6, groups: int = 2) -> go.Figure:
         sets = _norm_groups(m, n, c, groups)
         fig.add_heatmap(z=sets + 0.5, x=np.arange(1, c + 1), y=np.arange(1, n + 1), zmin=0, zmax=k,
                         colorscale=scale, showscale=False, xgap=3, ygap=3, row=1, col=j,
-                        customdata=sets + 1, texttemplate="%{customdata}",
-                        textfont=dict(color="white", size=10),
+                        customdata=sets + 1, text=sets + 1, texttemplate="%{text}",
+                        textfont=dict(size=10),
                         hovertemplate="пример %{y}, канал %{x}<br>множество %{customdata}"
                                       "<extra></extra>")
         fig.update_xaxes(title_text="канал C", dtick=1, showline=False, row=1, col=j)

@@ -216,9 +216,10 @@ def l2_boundary_figure(lams: tuple[float, ...] = L2_LAMBDAS, active: int = 3) ->
     fig = explorable("Граница решений при L2", "x₁", "x₂", "λ", lams, l2_boundary_traces,
                      active=active, static=points, label=lambda v: f"{v:g}",
                      title_for=lambda v: _title(f"λ = {v:g}", final_metrics(v, 0.0)))
-    fig.update_yaxes(scaleanchor="x")
-    fig.update_layout(height=520, title_font_size=13,
-                      legend=dict(orientation="h", yanchor="top", y=-0.12))
+    fig.update_xaxes(range=[-1.1, 1.1], constrain="domain")
+    fig.update_yaxes(range=[-1.1, 1.1], scaleanchor="x", constrain="domain")
+    fig.update_layout(height=540, title_font_size=13, margin=dict(t=90),
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
     return fig
 
 
