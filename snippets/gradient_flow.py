@@ -171,6 +171,19 @@ def loss_scaling_figure(values: tuple[float, ...] = LOSS_SCALES, active: int = 0
     return fig
 
 
-__all__ = ["FP16_MAX", "INIT_SCALES", "LOSS_SCALES", "FP16_MIN_NORMAL", "FP16_MIN_SUBNORMAL", "backprop_signal_norms",
-           "bptt_jacobian_norms", "fp16_fate", "init_scale_figure", "init_scale_traces",
-           "loss_scaling_figure", "loss_scaling_traces", "mlp_gradients", "scaled_mlp"]
+__all__ = [
+    "FP16_MAX",
+    "FP16_MIN_NORMAL",
+    "FP16_MIN_SUBNORMAL",
+    "INIT_SCALES",
+    "LOSS_SCALES",
+    "backprop_signal_norms",
+    "bptt_jacobian_norms",
+    "fp16_fate",
+    "init_scale_figure",
+    "init_scale_traces",
+    "loss_scaling_figure",
+    "loss_scaling_traces",
+    "mlp_gradients",
+    "scaled_mlp",
+]
