@@ -243,7 +243,7 @@ def radius_traces(rho: float, T: int = 60) -> list[go.Scatter]:
             go.Scatter(x=ts, y=theory, mode="lines", name="ρ^(T−t)", line=dict(dash="dot"))]
 
 
-def spectral_radius_figure(radii: list[float] = RADII, active: int = 3) -> go.Figure:
+def spectral_radius_figure(radii: list[float] = RADII, active: int = 5) -> go.Figure:
     """Ползунок по спектральному радиусу W_h: как градиент идёт назад во времени."""
     from snippets._plotting import explorable
     fig = explorable("Градиент сквозь время и спектральный радиус W_h", "шаг t",
