@@ -193,6 +193,8 @@ def fid_figure(runs: dict[str, list], seed: int = 1) -> go.Figure:
     fig = new_figure("FID по ходу обучения (признаки — координаты точек)", "обновлений D / критика", "FID")
     for name, pts in curves.items():
         fig.add_scatter(x=[s for s, _ in pts], y=[round(v, 4) for _, v in pts], mode="lines+markers", name=name)
-    fig.add_hline(y=floor, line_dash="dot", line_width=1, annotation_text="данные против данных")
+    xmax = max(s for pts in curves.values() for s, _ in pts)
+    fig.add_scatter(x=[0, xmax], y=[round(floor, 6)] * 2, mode="lines", name="данные против данных",
+                    line=dict(dash="dot", width=1, color="gray"))
     fig.update_yaxes(type="log")
     return fig
