@@ -62,7 +62,7 @@ def test_bptt_norms_match_torch_jacobian():
             for x in xs[:6 - k]:
                 h0 = f(W @ h0 + x)
 
-            def tail(h, k=k, xs=xs, f=f):
+            def tail(h, k=k, xs=xs, f=f, W=W):
                 for x in xs[6 - k:]:
                     h = f(W @ h + x)
                 return h
