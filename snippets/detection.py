@@ -363,7 +363,7 @@ def nms_figure(seed: int = 0) -> go.Figure:
                      lambda t: nms_pr_traces(t, seed), active=NMS_THRESHOLDS.index(0.5), title_for=title)
     fig.update_xaxes(range=[0, 1.02])
     fig.update_yaxes(range=[0, 1.05])
-    fig.update_layout(legend=dict(orientation="h", x=0, y=-0.3, yanchor="top"), margin=dict(b=170), height=540)
+    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), margin=dict(t=110), height=560)
     return fig
 
 
@@ -411,5 +411,5 @@ def confidence_figure(seed: int = 0) -> go.Figure:
                      title_for=title, static=[curve])
     fig.update_xaxes(range=[0, 1.02])
     fig.update_yaxes(range=[0, 1.05])
-    fig.update_layout(legend=dict(orientation="h", x=0, y=-0.3, yanchor="top"), margin=dict(b=170), height=540)
+    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), margin=dict(t=110), height=560)
     return fig
