@@ -295,7 +295,7 @@ def pass_traces(root: Value, step: int) -> list:
         colors.append("#d62728" if id(v) in grads else "#1f77b4" if id(v) in values else "#8a8a8a")
     return [go.Scatter(x=[pos[id(v)][0] for v in order], y=[pos[id(v)][1] for v in order],
                        mode="markers+text", text=text, textposition="middle center",
-                       marker=dict(size=62, color=colors, opacity=0.3, line=dict(width=1.5)),
+                       marker=dict(size=58, color=colors, opacity=0.3, line=dict(width=1.5)),
                        hoverinfo="skip", name=label)]
 
 
@@ -317,7 +317,7 @@ def pass_figure(root: Value, title: str, active: int | None = None) -> go.Figure
                      title_for=lambda k: f"{title} — шаг {k}: {states[k][0]}", static=[edges])
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(height=400, showlegend=False, margin=dict(l=20, r=20, t=60, b=20))
+    fig.update_layout(height=500, showlegend=False, margin=dict(l=20, r=20, t=60, b=20))
     return fig
 
 

@@ -74,7 +74,7 @@ def checkpoint_figure(ns: list[int], active: int = 2) -> go.Figure:
     fig = explorable("Checkpointing", "длина отрезка k (контрольная точка каждые k слоёв)",
                      "пик хранимых активаций", "число слоёв n", ns, memory_traces, active=active,
                      title_for=lambda n: f"Checkpointing: память при n = {n} слоях")
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=[1, 2, 4, 8, 16, 32, 64, 128])
     fig.update_layout(height=440, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
 

@@ -9,7 +9,7 @@ import math
 
 import plotly.graph_objects as go
 
-from snippets._plotting import new_figure
+from snippets._plotting import explorable, new_figure
 
 
 # --8<-- [start:schedules]
@@ -103,6 +103,28 @@ def schedules_figure(total: int = 100, base_lr: float = 0.1) -> go.Figure:
     return fig
 
 
+def warmup_traces(warmup: int, total: int = 100, base_lr: float = 0.1) -> list:
+    """Кадр: разогрев + косинус с длиной разогрева W (пик η₀ на шаге W)."""
+    lrs = [warmup_cosine_lr(t, base_lr, warmup, total) for t in range(total)]
+    return [go.Scatter(x=list(range(total)), y=[round(v, 6) for v in lrs], mode="lines",
+                       name=f"разогрев W = {warmup}, затем косинус")]
+
+
+def warmup_figure(warmups: list[int], total: int = 100, base_lr: float = 0.1,
+                  active: int = 2) -> go.Figure:
+    """Разогрев + косинус: ползунок по длине разогрева W (пунктир — косинус без разогрева)."""
+    static = [go.Scatter(x=list(range(total)),
+                         y=[round(cosine_lr(t, base_lr, total), 6) for t in range(total)],
+                         mode="lines", line=dict(dash="dot", color="#8a8a8a"),
+                         name="косинус без разогрева")]
+    fig = explorable("Разогрев + косинус", "шаг t", "шаг обучения η_t", "разогрев W", warmups,
+                     lambda w: warmup_traces(w, total, base_lr), active=active,
+                     title_for=lambda w: f"Разогрев {w} шагов + косинус до шага {total}",
+                     static=static)
+    fig.update_layout(height=400, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
 __all__ = ["step_lr", "exponential_lr", "cosine_lr", "warmup_lr", "warmup_cosine_lr",
            "one_cycle_lr",
-           "schedules_table", "schedules_figure"]
+           "schedules_table", "schedules_figure", "warmup_traces", "warmup_figure"]

@@ -70,3 +70,15 @@ def test_figure_has_all_schedules_and_is_small():
     assert all(t.type == "scatter" for t in fig.data)
     assert len(fig.to_json()) < 150_000
     assert math.isclose(max(fig.data[0].y), 0.1)
+
+
+def test_warmup_figure_frames_equal_direct_calls():
+    from snippets._plotting import frame_traces, same_traces
+    from snippets.schedules import warmup_figure, warmup_traces
+    ws = [1, 10, 40]
+    fig = warmup_figure(ws, active=1)
+    for i in (0, 2):
+        assert same_traces(frame_traces(fig, i), warmup_traces(ws[i]))
+    peak = max(frame_traces(fig, 2)[0].y)
+    assert math.isclose(peak, 0.1) and frame_traces(fig, 2)[0].y.index(peak) == 40
+    assert len(fig.to_json()) < 60_000
