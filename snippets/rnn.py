@@ -240,7 +240,7 @@ def radius_traces(rho: float, T: int = 60) -> list[go.Scatter]:
     theory = [lin[-1] * rho ** (T - t) for t in ts]
     return [go.Scatter(x=ts, y=lin, mode="lines", name="линейная RNN"),
             go.Scatter(x=ts, y=tanh, mode="lines", name="RNN с tanh"),
-            go.Scatter(x=ts, y=theory, mode="lines", name="ρ^(T−t)", line=dict(dash="dot"))]
+            go.Scatter(x=ts, y=theory, mode="lines", name="ρ^(T−t)", line={"dash": "dot"})]
 
 
 def spectral_radius_figure(radii: list[float] = RADII, active: int = 5) -> go.Figure:

@@ -281,7 +281,7 @@ def attention_figure(model: Seq2Seq, src: list[int]) -> go.Figure:
                      "вход: позиция j и цифра", "выход: шаг t и цифра")
     fig.add_heatmap(z=A.numpy().round(3), x=[f"{j}: {d}" for j, d in enumerate(src)],
                     y=[f"{t}: {name(d)}" for t, d in enumerate(out)], zmin=0, zmax=1,
-                    colorscale="Blues", colorbar=dict(title="α"))
+                    colorscale="Blues", colorbar={"title": "α"})
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     return fig
@@ -379,11 +379,11 @@ def beam_width_traces(beam: int, alpha: float = 1.0, max_len: int = 10) -> list[
     point = lambda h, **kw: go.Scatter(x=[len(h[0]) - 1], y=[h[1]], text=[text(h[0])], **kw)
     return [go.Scatter(x=[len(s) - 1 for s, _ in hyps], y=[lp for _, lp in hyps], mode="markers",
                        text=[text(s) for s, _ in hyps], name="законченные гипотезы луча",
-                       marker=dict(size=8, color="#7f7f7f")),
+                       marker={"size": 8, "color": "#7f7f7f"}),
             point(best, mode="markers", name="ответ по log p",
-                  marker=dict(size=18, symbol="star", color="#d62728")),
+                  marker={"size": 18, "symbol": "star", "color": "#d62728"}),
             point(norm, mode="markers", name=f"ответ по log p / lp, α = {alpha:g}",
-                  marker=dict(size=13, symbol="diamond-open", color="#1f77b4", line=dict(width=3)))]
+                  marker={"size": 13, "symbol": "diamond-open", "color": "#1f77b4", "line": {"width": 3}})]
 
 
 def beam_width_figure(widths: list[int] = BEAM_WIDTHS, active: int = 4, max_len: int = 10) -> go.Figure:
@@ -392,7 +392,7 @@ def beam_width_figure(widths: list[int] = BEAM_WIDTHS, active: int = 4, max_len:
     P = toy_translation_model(*BEAM_TOY)
     exact = best_by_length(P, max_len, bos=0, eos=0)
     static = [go.Scatter(x=list(range(max_len)), y=exact, mode="lines+markers", name="точный максимум для длины",
-                         line=dict(dash="dot", color="#2ca02c"))]
+                         line={"dash": "dot", "color": "#2ca02c"})]
     def answer(B: int) -> str:
         n = len(max(beam_finished(markov_step(P), None, B, max_len, 0, 0), key=lambda h: h[1])[0]) - 1
         return "пустой перевод" if n == 0 else "полный перевод" if n == len(BEAM_TOY[0]) else f"обрывок из {n} слов"

@@ -248,7 +248,7 @@ def fertility_figure(max_merges: int = 300, test_text: str = SAMPLE_RU_TEST) -> 
             (SAMPLE_RU, False, "символы, на обучающем тексте", SAMPLE_RU, "dot")]:
         merges = [p for p, _, _ in bpe_train(word_counts(train), max_merges, byte_level)]
         ys = [round(tokens_per_word(text, merges[:k], byte_level), 3) for k in ks]
-        fig.add_scatter(x=ks, y=ys, mode="lines", name=name, line=dict(dash=dash))
+        fig.add_scatter(x=ks, y=ys, mode="lines", name=name, line={"dash": dash})
     return fig
 
 
@@ -267,8 +267,8 @@ def bpe_segment_traces(k: int, words: list[str] = BPE_WORDS, text: str = SAMPLE_
     return [go.Bar(y=words, x=[len(segs[w][i]) if i < len(segs[w]) else 0 for w in words],
                    text=[segs[w][i] if i < len(segs[w]) else "" for w in words],
                    orientation="h", textposition="inside", insidetextanchor="middle",
-                   marker=dict(color="#1f77b4" if i % 2 == 0 else "#ff7f0e",
-                               line=dict(width=1, color="white")),
+                   marker={"color": "#1f77b4" if i % 2 == 0 else "#ff7f0e",
+                           "line": {"width": 1, "color": "white"}},
                    showlegend=False, hoverinfo="text")
             for i in range(width)]
 
@@ -280,5 +280,5 @@ def bpe_steps_figure(steps: list[int] = BPE_STEPS, active: int = 3) -> go.Figure
                      "число слияний k", steps, bpe_segment_traces, active=active, barmode="stack",
                      title_for=lambda k: f"BPE после {k} слияний (обучен на SAMPLE_RU)")
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(margin=dict(l=120))               # подписи — целые слова
+    fig.update_layout(margin={"l": 120})               # подписи — целые слова
     return fig

@@ -415,7 +415,7 @@ def window_similarity_traces(window: int, show_words: list[str] = WINDOW_WORDS) 
     E = V[[words.index(w) for w in show_words]]
     En = E / np.linalg.norm(E, axis=1, keepdims=True)
     return [go.Heatmap(z=np.round(En @ En.T, 3), x=show_words, y=show_words, zmin=-1, zmax=1,
-                       colorscale="RdBu", reversescale=True, colorbar=dict(title="cos"))]
+                       colorscale="RdBu", reversescale=True, colorbar={"title": "cos"})]
 
 
 def window_figure(windows: list[int] = WINDOWS, active: int = 0) -> go.Figure:

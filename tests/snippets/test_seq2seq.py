@@ -152,10 +152,17 @@ def test_beam_finished_is_exhaustive_for_wide_beam_and_greedy_for_one():
 
 
 def test_wide_beam_finds_the_empty_translation_and_length_penalty_fixes_it():
-    from snippets.seq2seq import (BEAM_TOY, BEAM_WIDTHS, beam_finished, beam_width_figure,
-                                  beam_width_traces, best_by_length, length_penalty,
-                                  toy_translation_model)
     from snippets._plotting import frame_traces, same_traces
+    from snippets.seq2seq import (
+        BEAM_TOY,
+        BEAM_WIDTHS,
+        beam_finished,
+        beam_width_figure,
+        beam_width_traces,
+        best_by_length,
+        length_penalty,
+        toy_translation_model,
+    )
     P = toy_translation_model(*BEAM_TOY)
     torch.testing.assert_close(P.exp().sum(-1), torch.ones(len(P), dtype=torch.float64))
     exact = best_by_length(P, 10)
@@ -167,7 +174,7 @@ def test_wide_beam_finds_the_empty_translation_and_length_penalty_fixes_it():
         lengths.append(len(max(hyps, key=lambda h: h[1])[0]))
         assert max(hyps, key=lambda h: h[1] / length_penalty(len(h[0])))[0] == full
     assert lengths[0] == len(full) and lengths[-1] == 1
-    assert all(a >= b for a, b in zip(lengths, lengths[1:]))           # шире луч — короче ответ
+    assert all(a >= b for a, b in itertools.pairwise(lengths))           # шире луч — короче ответ
     fig = beam_width_figure()
     for i in (0, 1, len(BEAM_WIDTHS) - 1):
         assert same_traces(frame_traces(fig, i), beam_width_traces(BEAM_WIDTHS[i]))

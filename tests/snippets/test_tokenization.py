@@ -74,7 +74,7 @@ def test_trace_counts_never_increase_and_tokens_shrink():
     trace = bpe_train(word_counts(SAMPLE_RU), 150)
     counts = [c for _, c, _ in trace]
     n_tokens = [n for _, _, n in trace]
-    assert all(a >= b for a, b in zip(counts, counts[1:]))      # самая частая пара только реже
+    assert all(a >= b for a, b in itertools.pairwise(counts))      # самая частая пара только реже
     # каждое слияние уменьшает длину корпуса ровно на число слитых вхождений пары
     # (вхождения могут перекрываться, как «а а а», поэтому ≤)
     start = sum(c * (len(w) + 1) for w, c in word_counts(SAMPLE_RU).items())

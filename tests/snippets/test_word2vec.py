@@ -192,7 +192,13 @@ def test_capital_analogies_on_toy_corpus():
 
 def test_window_slider_frames_and_topical_similarity():
     from snippets._plotting import frame_traces, same_traces
-    from snippets.word2vec import WINDOW_WORDS, WINDOWS, trained_window, window_figure, window_similarity_traces
+    from snippets.word2vec import (
+        WINDOW_WORDS,
+        WINDOWS,
+        trained_window,
+        window_figure,
+        window_similarity_traces,
+    )
     fig = window_figure()
     for i in (0, len(WINDOWS) - 1):
         assert same_traces(frame_traces(fig, i), window_similarity_traces(WINDOWS[i]))
