@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import yaml
+from mkdocs.plugins import event_priority
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -31,27 +32,28 @@ from hooks import cache
 from hooks.generated import notebooks
 
 log = logging.getLogger("mkdocs.plugins.hb-prefill")
-DOCS = ROOT / "docs"
 WORKER = "HB_PREFILL_WORKER"
 
 
-def pending(config, inputs: str) -> list[tuple[str, str, float]]:
-    """Что исполнять: (вид, путь, вес) — страницы без отпечатка и ноутбуки без кэша."""
+def pending(files, config, inputs: str) -> list[tuple[str, str, float]]:
+    """Что исполнять из этой сборки: (вид, путь, вес) — страницы без отпечатка, ноутбуки без кэша."""
     out = []
-    for path in sorted(DOCS.rglob("*.md")):
+    built = {f.src_uri for f in files}
+    docs = Path(config["docs_dir"])
+    for uri in sorted(u for u in built if u.endswith(".md")):
+        path = docs / uri
+        if not path.is_file():
+            continue
         text = path.read_text(encoding="utf-8")
         blocks = cache.exec_blocks(text)
-        if not blocks:
-            continue
-        uri = path.relative_to(DOCS).as_posix()
-        if not cache.is_done(uri, text, inputs):
+        if blocks and not cache.is_done(uri, text, inputs):
             out.append(("page", uri, float(len(blocks))))
     import mkdocs_jupyter.plugin as nbplugin
 
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is not None and plugin.config["cache"]:
         cfg = dict(plugin.config)
-        for p in notebooks():
+        for p in (nb for nb in notebooks() if f"practice/{nb.name}" in built):
             key = nbplugin._compute_cache_key(str(p), cfg, cfg["execute"])
             if not nbplugin._get_cache_path(cfg["cache_dir"], key).exists():
                 out.append(("notebook", p.name, 25.0))  # ноутбук — десятки блоков обучения
@@ -73,13 +75,13 @@ def split(items: list[tuple[str, str, float]], n: int) -> list[list[tuple[str, s
     return [g for g in groups if g]
 
 
-def _worker_config(group, site_dir: str) -> str:
+def _worker_config(group, site_dir: str, config) -> str:
     pages = [uri for kind, uri, _ in group if kind == "page"]
     cfg = {
-        "INHERIT": str(ROOT / "mkdocs.yml"),
+        "INHERIT": str(config.config_file_path or ROOT / "mkdocs.yml"),
         "strict": False,
         "site_dir": site_dir,
-        "docs_dir": str(DOCS),
+        "docs_dir": str(config["docs_dir"]),
         "exclude_docs": "*.md\n!index.md\nincludes/\n" + "".join(f"!{p}\n" for p in pages),
         "nav": [{"Главная": "index.md"}, *pages],
     }
@@ -105,13 +107,13 @@ def _relay(proc: subprocess.Popen, n: int, counter: dict, lock: threading.Lock, 
             log.info(f"процесс {n}: {line}")
 
 
-def run_workers(groups, total: int) -> None:
+def run_workers(groups, total: int, config) -> None:
     start = time.perf_counter()
     procs, threads, configs, sites = [], [], [], []
     counter, lock = {"done": 0}, threading.Lock()
     for n, group in enumerate(groups, 1):
         site = tempfile.mkdtemp(prefix="hb-prefill-")
-        cfg = _worker_config(group, site)
+        cfg = _worker_config(group, site, config)
         configs.append(cfg)
         sites.append(site)
         notebooks_here = ",".join(uri for kind, uri, _ in group if kind == "notebook")
@@ -139,15 +141,16 @@ def run_workers(groups, total: int) -> None:
     log.info(f"код исполнен за {time.perf_counter() - start:.1f} с; собираю сайт из кэша")
 
 
-def on_config(config, **kwargs):
+@event_priority(-100)  # после hooks/generated.py: ноутбуки уже в списке файлов
+def on_files(files, config, **kwargs):
     jobs = int(os.environ.get("HB_JOBS", os.cpu_count() or 1))
     if os.environ.get(WORKER) or not cache.ENABLED or jobs < 2:
-        return config
-    todo = pending(config, cache._state["inputs"] or cache.inputs_hash())
+        return files
+    todo = pending(files, config, cache._state["inputs"] or cache.inputs_hash())
     if len(todo) < 2:
-        return config
+        return files
     groups = split(todo, min(jobs, len(todo)))
     log.info(f"исполняю код {len(todo)} страниц и ноутбуков в {len(groups)} процессах "
              f"(первая сборка; дальше — из кэша .cache/)")
-    run_workers(groups, total=sum(1 for kind, _, _ in todo if kind == "page"))
-    return config
+    run_workers(groups, total=sum(1 for kind, _, _ in todo if kind == "page"), config=config)
+    return files
