@@ -13,7 +13,8 @@
 тот же хэш входов. Ещё он не даёт mkdocs-jupyter выбрасывать кэш ноутбуков, которые
 ``mkdocs serve --dirty`` просто не пересобирал: перезапуск сервера их не исполняет.
 
-Кэш лежит в ``.cache/handbook/`` (не в git). ``HB_NO_CACHE=1`` выключает его.
+Кэш лежит в ``.cache/handbook/`` (не в git; ``HB_CACHE_DIR`` — другой каталог, тогда и кэш
+ноутбуков там же). ``HB_NO_CACHE=1`` выключает его.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ if str(ROOT) not in sys.path:  # MkDocs грузит хук по пути фай
 from hooks.exec_errors import markdown_exec_loggers
 
 log = logging.getLogger("mkdocs.plugins.hb-cache")
-CACHE_DIR = ROOT / ".cache" / "handbook"
+# HB_CACHE_DIR — другой каталог кэша (тесты собирают сайт «с нуля» в своём временном каталоге).
+CACHE_DIR = Path(os.environ.get("HB_CACHE_DIR") or ROOT / ".cache" / "handbook")
 BLOCKS = CACHE_DIR / "blocks"
 DONE = CACHE_DIR / "pages"    # отпечатки исполненных страниц (для hooks/prefill.py)
 INPUTS = ("snippets", "examples", "data", "hooks")
@@ -212,6 +214,9 @@ def on_config(config, **kwargs):
         if _watch not in logger.filters:
             logger.addFilter(_watch)
     _python_module()._run_python = _cached_run
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is not None and os.environ.get("HB_CACHE_DIR"):
+        plugin.config["cache_dir"] = str(CACHE_DIR / "mkdocs-jupyter")
     import mkdocs_jupyter.plugin as nbplugin
 
     original_key = getattr(nbplugin._compute_cache_key, "__wrapped__", nbplugin._compute_cache_key)

@@ -32,9 +32,11 @@ def site(tmp_path_factory):
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     # HB_CONFIG — другой конфиг (например, частичный при отладке); по умолчанию весь сайт.
-    # Без кэша: сайт для тестов всегда исполняет весь код заново.
+    # Пустой кэш во временном каталоге: весь код исполняется заново, как в свежем клоне, — и
+    # параллельно, по ядрам (hooks/prefill.py). Тест воспроизводимости собирает ещё раз без кэша.
+    cache_dir = tmp_path_factory.mktemp("cache")
     result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), site_dir, base,
-                          extra_env={"HB_NO_CACHE": "1"})
+                          extra_env={"HB_CACHE_DIR": str(cache_dir)})
     assert result.returncode == 0, f"mkdocs build --strict упал:\n{result.stdout}\n{result.stderr}"
     with serve(str(site_dir), port) as url:
         assert url == base
