@@ -231,7 +231,7 @@ def test_sdf_density_is_laplace_cdf():
 def test_sdf_ray_depth_bias_shrinks_with_beta():
     depths = [float(sdf_ray(b)["depth"]) for b in SDF_BETAS]
     bias = np.array(depths) - 3.0
-    assert np.all(bias > 0) and np.all(np.diff(bias) < 0)         # луч заходит внутрь на ~β
+    assert np.all(bias > 0) and np.all(np.diff(bias) < 0)         # луч заходит внутрь на глубину порядка β
     assert bias[-1] < 0.01 and bias[0] > 0.1
     assert all(float(sdf_ray(b)["acc"]) > 0.99 for b in SDF_BETAS)
 
