@@ -65,8 +65,11 @@ def top_pages(page, query: str, n: int = 3) -> list[str]:
     page.wait_for_function("document.querySelectorAll('.md-search-result__item').length === 0",
                            timeout=30_000)
     box.fill(query)
-    page.wait_for_function("document.querySelectorAll('.md-search-result__item').length > 0",
-                           timeout=30_000)
+    # Выдача есть или поиск сказал, что совпадений нет (meta «Найдено …» / «Совпадений …»).
+    page.wait_for_function(
+        "document.querySelectorAll('.md-search-result__item').length > 0 || "
+        "/Совпадений|Найден/.test(document.querySelector('.md-search-result__meta').textContent)",
+        timeout=60_000)
     hrefs = page.eval_on_selector_all(
         ".md-search-result__item > a.md-search-result__link",
         "els => els.map(a => new URL(a.href).pathname)")
