@@ -51,3 +51,21 @@ def test_figures_and_formulas_are_printed(book, tmp_path):
     text = "\n".join(pages)
     assert "∂L" in text or "∂" in text, "формулы не напечатаны"
     assert "\\frac" not in text, "в PDF остался сырой TeX"
+
+
+def test_pdf_text_has_no_raw_markup_or_screen_controls(book):
+    """В тексте PDF нет сырого Markdown/TeX (код в PDF тоже текст, поэтому шаблоны уже, чем для
+    страниц): ссылок «](…», маркеров admonition, списков атрибутов, команд TeX; нет значков «¶»."""
+    import re
+
+    text = "\n".join(page_texts(book))
+    patterns = {
+        "ссылка Markdown": r"\]\((?:\.\./|https?://|[\w/-]+\.md)",
+        "маркер admonition": r"(?m)^\s*(?:!!!|\?\?\?\+?) [a-z]+",
+        "список атрибутов": r"\{:\s*[.#][\w-]+",
+        "команда TeX": r"\\(?:frac|mathbf|mathcal|partial|nabla|sum|operatorname|left|right)\b",
+        "якорь заголовка «¶»": r"¶",
+    }
+    found = {what: re.findall(rf".{{0,30}}{p}.{{0,30}}", text) for what, p in patterns.items()}
+    found = {k: v[:5] for k, v in found.items() if v}
+    assert not found, f"в PDF сырая разметка: {found}"
