@@ -280,10 +280,11 @@ def window_traces(x: Array, n: int, sr: int = SR, hop: int = 160, fmax: float = 
 
 def window_figure(x: Array, sr: int = SR, windows: list = WINDOWS, active: int = 2) -> go.Figure:
     """Ползунок по длине окна STFT: компромисс время–частота на одной фразе."""
-    title = lambda n: (f"Окно {n} отсчётов = {1000 * n / sr:g} мс: шаг бинов {sr / n:.1f} Гц, "  # noqa: E731
+    title = lambda n: (f"Окно {n} отсчётов = {1000 * n / sr:g} мс<br>шаг бинов {sr / n:.1f} Гц, "  # noqa: E731
                        f"полоса Ханна (−6 дБ) ≈ {2 * sr / n:.0f} Гц").replace(".", ",")
     fig = explorable("", "время, с", "частота, Гц", "длина окна, отсчётов", windows,
                      lambda n: window_traces(x, n, sr), active=active, title_for=title,
+                     margin=dict(t=80),
                      xaxis=dict(domain=[0, 0.55]), xaxis2=dict(domain=[0.75, 1], anchor="y2", title="частота, Гц"),
                      yaxis2=dict(anchor="x2", title="дБ", range=[-80, 2]),
                      coloraxis=dict(colorscale="Viridis", cmin=-80, cmax=0,
@@ -314,9 +315,9 @@ def narrow_filters(n_mels: int, sr: int = SR, n_fft: int = 400) -> int:
 
 def mel_bands_figure(x: Array, sr: int = SR, bands: list = MEL_BANDS, active: int = 3) -> go.Figure:
     """Ползунок по числу мел-полос M (окно 25 мс, n_fft = 400)."""
-    title = lambda m: f"M = {m} мел-полос; фильтров не шире двух бинов STFT: {narrow_filters(m, sr)}"  # noqa: E731
+    title = lambda m: f"M = {m} мел-полос<br>фильтров не шире двух бинов STFT: {narrow_filters(m, sr)}"  # noqa: E731
     fig = explorable("", "время, с", "центр полосы, Гц", "число мел-полос M", bands,
-                     lambda m: mel_bands_traces(x, m, sr), active=active, title_for=title,
+                     lambda m: mel_bands_traces(x, m, sr), active=active, title_for=title, margin=dict(t=80),
                      coloraxis=dict(colorscale="Viridis", cmin=-80, cmax=0, colorbar=dict(title="дБ")))
     fig.update_yaxes(type="log")
     return fig

@@ -152,7 +152,7 @@ def test_window_slider_frames_equal_direct_calls():
     fig = window_figure(x)
     for i in (0, 2, len(WINDOWS) - 1):
         assert same_traces(frame_traces(fig, i), window_traces(x, WINDOWS[i]))
-    assert fig.layout.sliders[0].active == 2 and "400 отсчётов = 25 мс" in fig.layout.title.text
+    assert fig.layout.sliders[0].active == 2 and "400 отсчётов = 25 мс<br>" in fig.layout.title.text
 
 
 def test_long_window_resolves_two_close_tones_short_does_not():
