@@ -24,7 +24,7 @@ def train_val_split(X: Array, y: Array, val_frac: float = 0.2,
     (7, 3, True)
     """
     idx = np.random.default_rng(seed).permutation(len(X))
-    n_val = int(round(val_frac * len(X)))
+    n_val = round(val_frac * len(X))
     va, tr = idx[:n_val], idx[n_val:]
     return X[tr], y[tr], X[va], y[va]
 # --8<-- [end:split]

@@ -7,7 +7,7 @@ from snippets.saddle import escape_step, grad_f, predicted_escape
 
 
 def test_gradient_matches_finite_differences():
-    f = lambda p: p[0] ** 2 - p[1] ** 2 + p[1] ** 4 / 2      # noqa: E731
+    f = lambda p: p[0] ** 2 - p[1] ** 2 + p[1] ** 4 / 2
     p, h = np.array([0.3, -0.7]), 1e-6
     num = [(f(p + h * e) - f(p - h * e)) / (2 * h) for e in np.eye(2)]
     np.testing.assert_allclose(grad_f(p), num, atol=1e-8)
