@@ -119,6 +119,20 @@ def margin_ranking_loss(s1: Array, s2: Array, y: Array, margin: float = 0.0) -> 
 # --8<-- [end:margin]
 
 
+# --8<-- [start:dice]
+def dice_loss(p: Array, y: Array, eps: float = 1.0) -> float:
+    """Мягкий Dice loss одного класса: 1 − (2Σ p·y + ε) / (Σ p + Σ y + ε).
+
+    p — вероятности класса по пикселям, y — бинарная маска. Для бинарного p при ε = 0 это 1 − F1.
+
+    >>> y = np.array([0, 1, 1, 0])
+    >>> round(dice_loss(np.array([0, 1, 0, 0]), y, eps=0.0), 4)   # F1 = 2/3
+    0.3333
+    """
+    return float(1.0 - (2.0 * np.sum(p * y) + eps) / (np.sum(p) + np.sum(y) + eps))
+# --8<-- [end:dice]
+
+
 def imbalance_table(n_easy: int = 100_000, n_hard: int = 100, p_easy: float = 0.99,
                     p_hard: float = 0.3) -> str:
     """Доля потери от лёгких примеров: n_easy с p_t = p_easy и n_hard с p_t = p_hard.

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from snippets.losses import (
     bce_with_logits,
     contrastive_loss,
+    dice_loss,
     focal_loss,
     gradient_figure,
     margin_figure,
@@ -114,3 +115,16 @@ def test_figures_show_mse_gradient_vanishing_for_confident_mistakes():
     mse_g, bce_g = np.array(fig.data[0].y), np.array(fig.data[1].y)
     assert mse_g[0] < 1e-3 and bce_g[0] > 0.99     # z = −8: MSE «не видит» грубую ошибку
     assert [t.type for t in margin_figure().data] == ["scatter", "scatter"]
+
+
+def test_dice_loss_is_one_minus_f1_on_hard_masks_and_smooth_on_soft():
+    from sklearn.metrics import f1_score
+    rng = np.random.default_rng(3)
+    y = (rng.random(400) < 0.1).astype(int)
+    pred = (rng.random(400) < 0.15).astype(int)
+    assert dice_loss(pred, y, eps=0.0) == pytest.approx(1 - f1_score(y, pred))
+    assert dice_loss(y.astype(float), y, eps=0.0) == pytest.approx(0.0)
+    p = torch.tensor(rng.random(400), requires_grad=True)
+    yt = torch.tensor(y, dtype=torch.float64)
+    loss = 1 - (2 * (p * yt).sum() + 1) / (p.sum() + yt.sum() + 1)
+    assert dice_loss(p.detach().numpy(), y) == pytest.approx(loss.item())
