@@ -130,6 +130,92 @@ def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4) -> f
 # --8<-- [end:bleu]
 
 
+# --8<-- [start:calibration]
+def brier_score(y: Array, prob: Array) -> float:
+    """Brier score = (1/n) Σ (p_i − y_i)² — MSE вероятностей; 0 — идеал, у константы 0,5 — 0,25.
+
+    >>> brier_score(np.array([1, 0]), np.array([0.8, 0.4]))
+    0.1
+    """
+    return float(np.mean((prob - y) ** 2))
+
+
+def calibration_bins(y: Array, prob: Array, n_bins: int = 10) -> tuple[Array, Array, Array]:
+    """Диаграмма надёжности: для равных интервалов уверенности — средняя уверенность,
+    доля положительных и число примеров в интервале (пустые интервалы выброшены)."""
+    idx = np.minimum((prob * n_bins).astype(int), n_bins - 1)
+    count = np.bincount(idx, minlength=n_bins)
+    conf = np.bincount(idx, weights=prob, minlength=n_bins)
+    freq = np.bincount(idx, weights=y, minlength=n_bins)
+    keep = count > 0
+    return conf[keep] / count[keep], freq[keep] / count[keep], count[keep]
+
+
+def expected_calibration_error(y: Array, prob: Array, n_bins: int = 10) -> float:
+    """ECE = Σ_b (n_b/n) |acc_b − conf_b| (Guo et al., 2017; здесь — для вероятности класса 1).
+
+    >>> expected_calibration_error(np.array([1, 1, 0, 0]), np.array([0.9, 0.9, 0.1, 0.1]))
+    0.1
+    """
+    conf, freq, count = calibration_bins(y, prob, n_bins)
+    return float(np.sum(count / count.sum() * np.abs(freq - conf)))
+# --8<-- [end:calibration]
+
+
+# --8<-- [start:ranking]
+def dcg_at_k(rel: Array, k: int) -> float:
+    """DCG@k = Σ_{i≤k} rel_i / log₂(i + 1), rel — релевантности в порядке выдачи."""
+    rel = np.asarray(rel, dtype=float)[:k]
+    return float(np.sum(rel / np.log2(np.arange(2, rel.size + 2))))
+
+
+def ndcg_at_k(rel: Array, k: int) -> float:
+    """NDCG@k = DCG@k / DCG@k идеальной (отсортированной) выдачи.
+
+    >>> round(ndcg_at_k(np.array([0, 1]), k=2), 4)     # релевантный документ на 2-м месте
+    0.6309
+    """
+    ideal = dcg_at_k(np.sort(rel)[::-1], k)
+    return dcg_at_k(rel, k) / ideal if ideal > 0 else 0.0
+
+
+def recall_at_k(rel: Array, k: int) -> float:
+    """Recall@k — доля всех релевантных, попавших в первые k (rel бинарный).
+
+    >>> recall_at_k(np.array([1, 0, 0, 1]), k=2)
+    0.5
+    """
+    rel = np.asarray(rel)
+    return float(rel[:k].sum() / rel.sum())
+
+
+def average_precision_at_k(rel: Array, k: int) -> float:
+    """AP@k = (1/min(k, R)) Σ_{i≤k} P@i · rel_i; среднее по запросам — MAP@k.
+
+    >>> average_precision_at_k(np.array([1, 0, 1]), k=3)   # (1/1 + 2/3) / 2
+    0.8333333333333333
+    """
+    rel = np.asarray(rel, dtype=float)
+    hits = rel[:k]
+    prec = np.cumsum(hits) / np.arange(1, hits.size + 1)
+    return float(np.sum(prec * hits) / min(k, rel.sum()))
+# --8<-- [end:ranking]
+
+
+# --8<-- [start:fid]
+def frechet_distance(mu1: Array, cov1: Array, mu2: Array, cov2: Array) -> float:
+    """Расстояние Фреше между гауссианами (основа FID, Heusel et al., 2017):
+    ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^{1/2}).
+
+    >>> frechet_distance(np.zeros(2), np.eye(2), np.ones(2), np.eye(2))
+    2.0
+    """
+    from scipy.linalg import sqrtm
+    covmean = sqrtm(cov1 @ cov2).real
+    return float(np.sum((mu1 - mu2) ** 2) + np.trace(cov1 + cov2 - 2 * covmean))
+# --8<-- [end:fid]
+
+
 def synthetic_scores(n_pos: int, n_neg: int, seed: int = 0) -> tuple[Array, Array]:
     """Оценки классификатора: N(1,5; 1) у положительных, N(0; 1) у отрицательных."""
     rng = np.random.default_rng(seed)

@@ -7,6 +7,13 @@ from sklearn import metrics as skm
 
 from snippets.metrics import (
     auc,
+    average_precision_at_k,
+    brier_score,
+    calibration_bins,
+    expected_calibration_error,
+    frechet_distance,
+    ndcg_at_k,
+    recall_at_k,
     average_precision,
     bleu,
     confusion_figure,
@@ -112,3 +119,41 @@ def test_other_figures():
     tok, exact = np.array(em.data[0].y), np.array(em.data[1].y)
     np.testing.assert_allclose(exact, np.round(tok ** 10, 4), atol=2e-3)
     assert np.all(np.diff(tok) > 0)
+
+
+def test_brier_and_calibration_bins_match_sklearn():
+    from sklearn.calibration import calibration_curve
+    rng = np.random.default_rng(5)
+    prob = rng.random(2000)
+    y = (rng.random(2000) < prob ** 2).astype(int)          # переуверенная модель
+    assert brier_score(y, prob) == pytest.approx(skm.brier_score_loss(y, prob))
+    conf, freq, _ = calibration_bins(y, prob, n_bins=10)
+    ref_freq, ref_conf = calibration_curve(y, prob, n_bins=10)
+    np.testing.assert_allclose(freq, ref_freq)
+    np.testing.assert_allclose(conf, ref_conf)
+    # откалиброванная модель: ECE мал; переуверенная — заметно больше
+    y_cal = (rng.random(20000) < (p := rng.random(20000))).astype(int)
+    assert expected_calibration_error(y_cal, p) < 0.02
+    assert expected_calibration_error(y, prob) > 0.1
+
+
+def test_ranking_metrics_match_sklearn_and_hand_counts():
+    rng = np.random.default_rng(6)
+    for _ in range(5):
+        rel = rng.integers(0, 4, size=12).astype(float)
+        scores = np.arange(12, 0, -1, dtype=float)          # выдача в данном порядке
+        for k in (3, 5, 12):
+            assert ndcg_at_k(rel, k) == pytest.approx(skm.ndcg_score(rel[None], scores[None], k=k))
+    rel = np.array([0, 1, 0, 1, 1, 0])
+    assert recall_at_k(rel, 4) == pytest.approx(2 / 3)
+    assert average_precision_at_k(rel, 6) == pytest.approx((1 / 2 + 2 / 4 + 3 / 5) / 3)
+
+
+def test_frechet_distance_closed_form_for_diagonal_covariances():
+    rng = np.random.default_rng(7)
+    mu1, mu2 = rng.normal(size=4), rng.normal(size=4)
+    s1, s2 = rng.random(4) + 0.1, rng.random(4) + 0.1
+    ref = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(s1) - np.sqrt(s2)) ** 2)
+    assert frechet_distance(mu1, np.diag(s1), mu2, np.diag(s2)) == pytest.approx(ref)
+    a = rng.normal(size=(6, 6)); cov = a @ a.T
+    assert frechet_distance(mu1[:1].repeat(6), cov, mu1[:1].repeat(6), cov) == pytest.approx(0, abs=1e-6)
