@@ -137,24 +137,27 @@ def receptive_field_figure(depth: int = 13) -> go.Figure:
     return fig
 
 
-def path_count_figure(max_layers: int = 6) -> go.Figure:
-    """Тепловая карта числа путей (нормированная) для 1…max_layers свёрток 3×3; ползунок — глубина."""
+def path_count_figure(max_layers: int = 6, active: int | None = None) -> go.Figure:
+    """Тепловая карта числа путей (нормированная) для 1…max_layers свёрток 3×3; ползунок — глубина.
+
+    ``active`` — сколько слоёв показано в исходном состоянии (по умолчанию все ``max_layers``)."""
+    active = active or max_layers
     size = 2 * max_layers + 1
     title = "Свёрток 3×3: {n}, рецептивное поле {r}×{r}".format
-    fig = new_figure(title(n=1, r=3), "x, пиксели входа", "y, пиксели входа")
+    fig = new_figure(title(n=active, r=2 * active + 1), "x, пиксели входа", "y, пиксели входа")
     for n in range(1, max_layers + 1):
         m = path_count_map(n)
         pad = (size - m.shape[0]) // 2
         z = np.pad(m / m.max(), pad, constant_values=np.nan)   # вне поля — пусто
         fig.add_heatmap(z=np.where(z > 0, z, np.nan).round(3), x=list(range(-max_layers, max_layers + 1)),
                         y=list(range(-max_layers, max_layers + 1)), colorscale="Viridis",
-                        zmin=0, zmax=1, visible=(n == 1), name=f"{n} слоёв",
+                        zmin=0, zmax=1, visible=(n == active), name=f"{n} слоёв",
                         colorbar=dict(title="доля от центра"), hoverongaps=False)
     steps = [dict(method="update", label=str(n),
                   args=[{"visible": [i == n - 1 for i in range(max_layers)]},
                         {"title.text": title(n=n, r=2 * n + 1)}])
              for n in range(1, max_layers + 1)]
-    fig.update_layout(sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix="слоёв: "),
+    fig.update_layout(sliders=[dict(active=active - 1, steps=steps, currentvalue=dict(prefix="слоёв: "),
                                     pad=dict(t=40))])
     fig.update_yaxes(scaleanchor="x", autorange="reversed")
     return fig
