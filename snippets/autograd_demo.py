@@ -260,9 +260,10 @@ def tracing_loses_branches() -> str:
     def f(x: Tensor) -> Tensor:
         return x.sin() if x.sum() > 0 else x.cos()
     import torch.fx
+    from torch.fx.proxy import TraceError
     try:
         torch.fx.symbolic_trace(f)
-    except Exception as e:                                        # TraceError
+    except TraceError as e:
         return f"{type(e).__name__}: {e}"
     return "трассировка прошла"
 # --8<-- [end:pitfalls]

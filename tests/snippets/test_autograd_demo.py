@@ -107,8 +107,12 @@ def test_forward_mode_matches_reverse_mode():
 
 
 def test_pitfalls_show_what_the_page_says():
-    from snippets.autograd_demo import (branch_on_value, kink_derivatives, nan_through_where,
-                                        tracing_loses_branches)
+    from snippets.autograd_demo import (
+        branch_on_value,
+        kink_derivatives,
+        nan_through_where,
+        tracing_loses_branches,
+    )
     assert kink_derivatives() == {"relu'(0)": 0.0, "|x|'(0)": 0.0, "max(x, 0)' при x = 0": 0.5}
     assert branch_on_value(0.0)[0] == 0.0 and abs(branch_on_value(1e-4)[0] - 0.5) < 1e-4
     res = nan_through_where()
