@@ -196,7 +196,7 @@ def temperature_figure(taus: tuple[float, ...] = TAUS, active: int = 3) -> go.Fi
     def title(tau: float) -> str:
         loss = clip_loss(img, txt, torch.tensor(math.log(1 / tau))).item()
         p = temperature_probs(img, txt, tau).diagonal().mean().item()
-        return f"τ = {tau:g}: потеря {loss:.3f}, средняя p своей подписи {p:.2f}"
+        return f"τ = {tau:g}<br>потеря {loss:.3f}, средняя p своей подписи {p:.2f}"
 
     fig = explorable("Температура CLIP", "подпись j", "изображение i", "τ", list(taus),
                      temperature_traces, active=active, title_for=title, height=500)

@@ -217,7 +217,7 @@ def n_freqs_figure(levels: tuple[int, ...] = PE_LEVELS, active: int = 2) -> go.F
 
     def title(L: int) -> str:
         r = fit_n_freqs(L)
-        return (f"Число частот L = {L}: MSE на обучающих точках {r['train_mse']:.0e}, "
+        return (f"Число частот L = {L}<br>MSE на обучающих точках {r['train_mse']:.0e}, "
                 f"между ними {r['test_mse']:.2f}")
 
     fig = explorable("Число частот позиционного кодирования", "x", "f(x)", "L", list(levels),

@@ -278,7 +278,7 @@ def sdf_beta_figure(betas: tuple[float, ...] = SDF_BETAS, active: int = 2) -> go
 
     fig = explorable("Плотность из SDF (VolSDF)", "расстояние вдоль луча t", "значение",
                      "β", list(betas), sdf_ray_traces, active=active,
-                     title_for=lambda b: (f"VolSDF, β = {b:g}: глубина Σwᵢtᵢ = "
+                     title_for=lambda b: (f"VolSDF, β = {b:g}<br>глубина Σwᵢtᵢ = "
                                           f"{float(sdf_ray(b)['depth']):.3f} (поверхность — 3)"),
                      )
     fig.add_vline(x=SURFACE_T, line=dict(dash="dot", color="gray"),
