@@ -211,5 +211,6 @@ def checkerboard_figure(s: int = 2) -> go.Figure:
 
     fig = explorable("", "x, пиксели выхода", "y, пиксели выхода", "ядро k", ks,
                      lambda k: checkerboard_traces(k, s), active=1, title_for=title)
-    fig.update_yaxes(scaleanchor="x", autorange="reversed")
+    fig.update_xaxes(constrain="domain")
+    fig.update_yaxes(scaleanchor="x", autorange="reversed", constrain="domain")
     return fig
