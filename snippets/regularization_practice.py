@@ -16,7 +16,7 @@ Array = np.ndarray
 def weight_decay_groups(named_params: Iterable[tuple[str, object]],
                         weight_decay: float) -> list[dict]:
     """Группы параметров для AdamW: затухают тензоры с ≥ 2 осями (матрицы Linear, свёртки,
-    эмбеддинги), не затухают смещения и γ, β нормализаций (1 ось) — правило minGPT/nanoGPT.
+    эмбеддинги), не затухают смещения и γ, β нормализаций (1 ось) — правило nanoGPT.
 
     >>> import torch
     >>> g = weight_decay_groups(torch.nn.Linear(3, 2).named_parameters(), 0.1)
