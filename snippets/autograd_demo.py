@@ -256,7 +256,8 @@ def nan_through_where() -> dict[str, list[float]]:
 
 def tracing_loses_branches() -> str:
     """Трассировка записывает операции, а не управление: ``torch.fx`` не может трассировать
-    ``if`` по значению тензора (``jit.trace`` молча запомнил бы одну ветку)."""
+    ``if`` по значению тензора (``jit.trace`` запомнил бы одну ветку, выдав лишь
+    ``TracerWarning``)."""
     def f(x: Tensor) -> Tensor:
         return x.sin() if x.sum() > 0 else x.cos()
     import torch.fx
