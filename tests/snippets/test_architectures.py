@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from snippets._plotting import frame_traces, same_traces
 from snippets.architectures import (
     INITS,
     ZOO,
@@ -25,7 +26,6 @@ from snippets.architectures import (
     signal_table,
     signal_traces,
 )
-from snippets._plotting import frame_traces, same_traces
 from snippets.vgg import count_macs, count_parameters
 
 # Точные числа эталонных реализаций (Caffe bvlc_alexnet; torchvision для ResNet, DenseNet,

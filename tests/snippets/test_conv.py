@@ -5,7 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from snippets._plotting import frame_traces, same_traces
 from snippets.conv import (
+    VGG_FIELD_LAYERS,
     conv2d,
     conv_output_size,
     path_count_figure,
@@ -13,13 +15,10 @@ from snippets.conv import (
     receptive_field,
     receptive_field_and_jump,
     receptive_field_figure,
-    VGG_FIELD_LAYERS,
     vgg16_layers,
     vgg_field_figure,
     vgg_field_traces,
 )
-from snippets._plotting import frame_traces, same_traces
-
 
 
 @pytest.mark.parametrize("stride,padding,dilation,k", [(1, 0, 1, 3), (2, 1, 1, 3), (1, 2, 2, 3),

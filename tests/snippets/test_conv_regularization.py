@@ -18,7 +18,6 @@ from snippets.conv_regularization import (
 )
 
 
-
 def gen(seed=0):
     return torch.Generator().manual_seed(seed)
 

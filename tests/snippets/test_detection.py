@@ -3,6 +3,7 @@
 
 import contextlib
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -15,28 +16,27 @@ from snippets.detection import (
     SCORE_THRESHOLDS,
     _staircase,
     after_nms,
+    average_precision,
+    box_iou,
     confidence_figure,
     confidence_traces,
+    focal_loss,
+    focal_loss_figure,
     generalized_iou,
+    match,
+    mean_ap,
+    nms,
     nms_figure,
     nms_pr_traces,
     operating_point,
+    pr_curve,
+    pr_figure,
     pr_points,
     raw_detections,
     smooth_l1,
     soft_nms,
-    average_precision,
-    box_iou,
-    focal_loss,
-    focal_loss_figure,
-    match,
-    mean_ap,
-    nms,
-    pr_curve,
-    pr_figure,
     synthetic_detections,
 )
-
 
 
 def random_boxes(rng, n, size=50.0):
@@ -287,4 +287,4 @@ def test_operating_point_is_on_the_curve():
     k = int((sc >= 0.5).sum())
     assert op["boxes"] == k and op["precision"] == prec[k - 1] and op["recall"] == rec[k - 1]
     ops = [operating_point(t) for t in SCORE_THRESHOLDS]
-    assert all(a["recall"] <= b["recall"] for a, b in zip(ops, ops[1:]))   # ниже порог — выше recall
+    assert all(a["recall"] <= b["recall"] for a, b in itertools.pairwise(ops))   # ниже порог — выше recall

@@ -13,7 +13,6 @@ from snippets.lora import (
 )
 
 
-
 def test_starts_equal_to_frozen_layer():
     torch.manual_seed(0)
     base = nn.Linear(20, 7)

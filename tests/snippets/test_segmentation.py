@@ -25,7 +25,6 @@ from snippets.segmentation import (
 )
 
 
-
 @pytest.mark.parametrize("seed", range(3))
 def test_metrics_match_sklearn(seed):
     rng = np.random.default_rng(seed)
