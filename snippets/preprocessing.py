@@ -140,7 +140,7 @@ def scaling_figure(standardize: bool, steps: int = 50) -> go.Figure:
     Wf = np.stack([W1.ravel(), W2.ravel()])
     loss = (((X @ Wf) - y[:, None]) ** 2).mean(axis=0) / 2
     title = ("Стандартизованные признаки" if standardize else "Исходные признаки") + \
-        f": κ = {condition_number(X):.0f}, {steps} шагов"
+        f": κ = {condition_number(X):.3g}, {steps} шагов"
     fig = new_figure(title, "w₁", "w₂")
     fig.add_contour(x=(g + w_star[0]).round(4), y=(g + w_star[1]).round(4),
                     z=np.log10(loss.reshape(W1.shape)).round(3), showscale=False,
