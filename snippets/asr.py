@@ -16,7 +16,7 @@ Array = np.ndarray
 def align(ref: list, hyp: list) -> list[tuple[str, object, object]]:
     """Выравнивание Левенштейна с минимальным числом правок: список операций
     ("=", r, h) совпадение, ("S", r, h) замена, ("D", r, None) удаление, ("I", None, h) вставка.
-    d[i][j] = min(d[i−1][j] + 1, d[i][j−1] + 1, d[i−1][j−1] + [r_i ≠ h_j]).
+    ``d[i][j] = min(d[i−1][j] + 1, d[i][j−1] + 1, d[i−1][j−1] + [r_i ≠ h_j])``.
 
     >>> [op for op, *_ in align("abc", "axcd")]
     ['=', 'S', '=', 'I']
