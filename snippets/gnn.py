@@ -288,8 +288,9 @@ def smoothing_figure(seed: int = 0) -> go.Figure:
     """Ползунок по числу слоёв k: признаки сначала собираются по сообществам, потом в точку."""
     from snippets._plotting import explorable
     A, _ = karate_club()
-    X = np.random.default_rng(seed).normal(size=(34, 2)) / np.sqrt(A.sum(1) + 1)[:, None]
-    lim = float(np.abs(X).max()) * 1.05
+    X = np.random.default_rng(seed).normal(size=(34, 2))
+    H1 = propagate(A, X, 1) / np.sqrt(A.sum(1) + 1)[:, None]    # оси — по разбросу после 1 шага
+    lim = float(np.abs(H1).max()) * 1.1
     fig = explorable("", "признак 1 / √d̃", "признак 2 / √d̃", "слоёв k", SMOOTH_KS,
                      lambda k: smoothing_traces(k, seed), active=2,
                      title_for=lambda k: f"Клуб карате: случайные признаки после {k} шагов Â", height=480)
