@@ -129,3 +129,14 @@ def on_post_page(output: str, page, **kwargs) -> str:
     if where.startswith("practice/") and "$" in output:
         output = render_notebook_cells(output, where)
     return output
+
+
+def on_post_build(config, **kwargs):
+    """Печатную страницу print-site пишет сам в конце сборки, мимо on_post_page: рисуем её здесь."""
+    from pathlib import Path as _Path
+
+    path = _Path(config["site_dir"]) / "print_page" / "index.html"
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if "arithmatex" in text:
+            path.write_text(render_html(text, "print_page"), encoding="utf-8")

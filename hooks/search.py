@@ -75,8 +75,8 @@ def rewrite(index: dict, keywords: dict[str, list[str]]) -> dict:
         if page not in seen:
             seen.add(page)
             words = keywords.get(page)
-            if words:
-                doc["text"] += f' <p class="hb-keywords">{", ".join(words)}</p>'
+            if words:  # поле tags: Material ищет по нему с самым большим весом
+                doc["tags"] = list(words)
         docs.append(doc)
     return dict(index, docs=docs)
 

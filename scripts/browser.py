@@ -48,6 +48,35 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Gzip(_Quiet):
+    """Как статический хостинг: текстовые файлы отдаются сжатыми gzip (для замеров Lighthouse)."""
+
+    TYPES = (".html", ".js", ".css", ".json", ".svg", ".xml", ".txt")
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        is_dir = os.path.isdir(path)
+        if is_dir and not self.path.split("?")[0].endswith("/"):
+            return super().send_head()  # перенаправление на адрес со слэшем
+        if is_dir:
+            path = os.path.join(path, "index.html")
+        if (not path.endswith(self.TYPES) or not os.path.isfile(path)
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        import gzip
+        import io
+
+        with open(path, "rb") as f:
+            body = gzip.compress(f.read(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")
+        self.end_headers()
+        return io.BytesIO(body)
+
+
 @contextlib.contextmanager
 def serve(directory: str, port: int | None = None, gzip: bool = False) -> Iterator[str]:
     """Раздаёт каталог на 127.0.0.1 (``gzip=True`` — сжимая текст); отдаёт базовый URL."""

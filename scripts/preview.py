@@ -81,6 +81,9 @@ def shots(pages: list[str], site_dir: Path) -> None:
                     wait_ready(page)
                 except Exception as err:  # noqa: BLE001
                     print(f"{page_path} [{mode}]: не дождались фигур/формул: {err}")
+                # Снимок всей страницы без прокрутки: секции вне экрана (content-visibility)
+                # иначе остались бы пустыми.
+                page.add_style_tag(content=".hb-sec{content-visibility:visible!important}")
                 height = page.evaluate("document.documentElement.scrollHeight")
                 step = 1600 if mode != "phone" else 1400
                 for i, top in enumerate(range(0, height, step)):

@@ -61,7 +61,7 @@ def test_pdf_text_has_no_raw_markup_or_screen_controls(book):
     text = "\n".join(page_texts(book))
     patterns = {
         "ссылка Markdown": r"\]\((?:\.\./|https?://|[\w/-]+\.md)",
-        "маркер admonition": r"(?m)^\s*(?:!!!|\?\?\?\+?) [a-z]+",
+        "маркер admonition": r"(?:^|\n)\s*(?:!!!|\?\?\?\+?) [a-z]+",
         "список атрибутов": r"\{:\s*[.#][\w-]+",
         "команда TeX": r"\\(?:frac|mathbf|mathcal|partial|nabla|sum|operatorname|left|right)\b",
         "якорь заголовка «¶»": r"¶",

@@ -61,10 +61,13 @@ def top_pages(page, query: str, n: int = 3) -> list[str]:
 
     Индекс строится в фоне (web worker): ожидание выдачи ждёт и его."""
     box = page.locator("input.md-search__input")
+    # Material слушает клавиатуру (keyup), а не только ввод: после fill — нажатие End.
     box.fill("")
+    box.press("End")
     page.wait_for_function("document.querySelectorAll('.md-search-result__item').length === 0",
                            timeout=30_000)
     box.fill(query)
+    box.press("End")
     # Выдача есть или поиск сказал, что совпадений нет (meta «Найдено …» / «Совпадений …»).
     page.wait_for_function(
         "document.querySelectorAll('.md-search-result__item').length > 0 || "
