@@ -161,3 +161,41 @@ def test_ticket_pages_have_explorable_figures_within_the_weight_budget(site, tic
     assert len(figs) >= 4, f"{ticket['page']}: фигур {len(figs)}, нужно не меньше 4"
     assert len(explorable) >= 2, f"{ticket['page']}: исследуемых фигур {len(explorable)}, нужно 2"
     assert weight <= 250_000, f"{ticket['page']}: данные фигур {weight / 1000:.0f} КБ > 250 КБ"
+
+
+CONTROLS_JS = """async () => {
+  const out = [];
+  for (const el of document.querySelectorAll('.hb-figure')) {
+    const lay = el._hbFig.layout;
+    const controls = [...(lay.sliders || []).map(s => s.steps), ...(lay.updatemenus || []).map(m => m.buttons)];
+    for (const steps of controls) {
+      for (const st of steps || []) {
+        const a = st.args || [];
+        try {
+          if (st.method === 'update') await Plotly.update(el, a[0] || {}, a[1] || {});
+          else if (st.method === 'restyle') await Plotly.restyle(el, a[0] || {}, a[1]);
+          else if (st.method === 'relayout') await Plotly.relayout(el, a[0] || {});
+          else if (st.method === 'animate') await Plotly.animate(el, a[0], Object.assign({}, a[1] || {}, {transition: {duration: 0}, frame: {duration: 0, redraw: true}}));
+          else continue;
+          const visible = el._fullData.filter(t => t.visible === true).length;
+          if (!visible) out.push(el.id + ': после «' + st.label + '» не видно ни одной трассы');
+        } catch (e) { out.push(el.id + ': «' + st.label + '»: ' + e); }
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_control_of_every_figure_works(site, browser, width):
+    """Каждое положение каждого ползунка и каждая кнопка фигур билетов применяются без ошибок и
+    оставляют на фигуре видимые трассы — на ширине компьютера и телефона."""
+    problems = []
+    for t in DATA["tickets"]:
+        path = t["page"].removesuffix(".md") + "/"
+        ctx, page, log = open_page(browser, site["url"], path, viewport={"width": width, "height": 900})
+        problems += page.evaluate(CONTROLS_JS)
+        problems += [f"{path}: {e}" for e in log.console_errors]
+        ctx.close()
+    assert not problems, "\n".join(problems)
