@@ -51,3 +51,12 @@ def browser():
         b = launch(pw)
         yield b
         b.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Тесты собранного сайта и браузера — в одной группе xdist: сайт собирается один раз, а
+    модульные тесты идут на другом ядре параллельно (``pytest -n 2 --dist loadgroup``)."""
+    for item in items:
+        if {"site", "browser", "book"} & set(getattr(item, "fixturenames", ())) \
+                or item.nodeid.startswith("tests/test_hooks.py"):
+            item.add_marker(pytest.mark.xdist_group("site"))
