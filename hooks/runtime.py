@@ -17,6 +17,9 @@ warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated",
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # для дочерних процессов (ядро Jupyter для ноутбуков)
+# Порядок обхода множеств строк в ядрах Jupyter и процессах предварительного исполнения не
+# должен зависеть от случайной соли хэша: две сборки дают одинаковый HTML.
+os.environ.setdefault("PYTHONHASHSEED", "0")
 
 
 def _local_kernels_over_ipc() -> None:

@@ -35,7 +35,7 @@ def print_pdf(browser, url: str, out: Path) -> None:
     ctx = browser.new_context(viewport={"width": 900, "height": 1200}, color_scheme="light")
     page = ctx.new_page()
     page.emulate_media(media="print")
-    page.goto(url, wait_until="load")
+    page.goto(url, wait_until="load", timeout=300_000)  # вся книга: десятки МБ HTML
     wait_ready(page, timeout=120_000)
     page.evaluate("window.hbForPrint()")  # светлые цвета и ширина страницы (обещание)
     out.parent.mkdir(parents=True, exist_ok=True)

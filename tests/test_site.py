@@ -27,7 +27,7 @@ def open_page(browser, base: str, path: str, draw: bool = True, **ctx_kwargs):
     ctx = browser.new_context(**ctx_kwargs)
     page = ctx.new_page()
     log = PageLog(base).attach(page)
-    page.goto(base + path)
+    page.goto(base + path, timeout=120_000)
     wait_ready(page, draw=draw)
     return ctx, page, log
 
