@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from snippets._plotting import new_figure
+from snippets.attention import strided_sparse_mask
 from snippets.transformer import TransformerBlock
 
 Tensor = torch.Tensor
@@ -195,9 +196,7 @@ def strided_mask(n: int, l: int) -> Tensor:
             [0, 1, 1, 1, 0],
             [1, 0, 1, 1, 1]], dtype=torch.int32)
     """
-    i = torch.arange(n)
-    diff = i[:, None] - i[None, :]
-    return (diff >= 0) & ((diff < l) | (diff % l == 0))
+    return strided_sparse_mask(n, l)  # одна реализация шаблона на книгу: snippets/attention.py
 # --8<-- [end:masks]
 
 
