@@ -27,10 +27,30 @@ def _local_kernels_over_ipc() -> None:
 
     Ядро локальное, сеть ему не нужна; по TCP ipykernel на каждом запуске предупреждает, что
     трафик не зашифрован. IPC — то, что советует само предупреждение.
+
+    Путь сокетов — свой у каждого ядра: по умолчанию jupyter_client берёт ``kernel-ipc-N`` в
+    текущем каталоге и выбирает N по «файла ещё нет», а две одновременные сборки (процессы
+    предварительного исполнения, параллельные тесты) так получают один сокет и чужие подписи
+    сообщений (``Invalid Signature``).
     """
+    import tempfile
+    import uuid
+
     from jupyter_client.connect import ConnectionFileMixin
 
+    if getattr(ConnectionFileMixin, "_hb_unique_ipc", False):
+        return
+    write = ConnectionFileMixin.write_connection_file
+
+    def write_with_unique_socket(self, **kwargs):
+        if self.transport == "ipc" and not self._connection_file_written:
+            name = f"hb-kernel-{os.getpid()}-{uuid.uuid4().hex[:12]}-ipc"
+            self.ip = os.path.join(tempfile.gettempdir(), name)
+        return write(self, **kwargs)
+
     ConnectionFileMixin.transport.default_value = "ipc"
+    ConnectionFileMixin.write_connection_file = write_with_unique_socket
+    ConnectionFileMixin._hb_unique_ipc = True
 
 
 def on_config(config, **kwargs):
