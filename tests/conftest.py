@@ -53,9 +53,13 @@ def browser():
         b.close()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Тесты собранного сайта и браузера — в одной группе xdist: сайт собирается один раз, а
-    модульные тесты идут на другом ядре параллельно (``pytest -n 2 --dist loadgroup``)."""
+    модульные тесты идут на другом ядре параллельно (``pytest -n 2 --dist loadgroup``).
+
+    ``tryfirst``: xdist читает метку группы в своём обработчике этого же хука, и наш должен
+    успеть её поставить (иначе группа не действует и каждый процесс собирает сайт сам)."""
     for item in items:
         if {"site", "browser", "book"} & set(getattr(item, "fixturenames", ())) \
                 or item.nodeid.startswith("tests/test_hooks.py"):
