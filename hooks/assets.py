@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import plotly
@@ -25,3 +26,38 @@ def plotly_bundle() -> Path:
 def on_files(files, config, **kwargs):
     files.append(File.generated(config, "assets/js/plotly.min.js", abs_src_path=str(plotly_bundle())))
     return files
+
+
+# Ресурсы плагинов, которые те подключают к каждой странице, а нужны они лишь некоторым. Каждый
+# лишний файл CSS в <head> задерживает первую отрисовку (на телефоне — запрос по медленной сети).
+# (шаблон тега, признак в HTML страницы, без которого тег не нужен)
+_OPTIONAL_ASSETS = [
+    # markdown-exec: консоль Pyodide; блоков pyodide в справочнике нет
+    (r'<link rel="stylesheet" href="[^"]*_markdown_exec_pyodide\.css">', 'class="pyodide'),
+    (r'<script src="[^"]*_markdown_exec_pyodide\.js"></script>', 'class="pyodide'),
+    # mkdocstrings: стили нужны только страницам «Справочник API»
+    (r'<link rel="stylesheet" href="[^"]*_mkdocstrings\.css">', 'class="doc doc-'),
+    # print-site: стили и скрипт страницы печати всей книги, остальным не нужны
+    (r'<link rel="stylesheet" href="[^"]*css/print-site(?:-material)?\.css">', 'id="print-site-page"'),
+    (r'<script src="[^"]*js/print-site\.js"></script>', 'id="print-site-page"'),
+]
+
+
+def prune_assets(html: str) -> str:
+    """Убирает теги ресурсов, которые странице не нужны.
+
+    >>> head = ('<link rel="stylesheet" href="../assets/_mkdocstrings.css">'
+    ...         '<script src="../js/print-site.js"></script>')
+    >>> prune_assets(head + "<p>глава</p>")
+    '<p>глава</p>'
+    >>> prune_assets(head + '<div class="doc doc-object">')  # doctest: +ELLIPSIS
+    '<link rel="stylesheet" href="../assets/_mkdocstrings.css"><div class="doc doc-object">'
+    """
+    for tag, needed_by in _OPTIONAL_ASSETS:
+        if needed_by not in html:
+            html = re.sub(tag + r"\n?", "", html)
+    return html
+
+
+def on_post_page(output: str, page, config, **kwargs) -> str:
+    return prune_assets(output)

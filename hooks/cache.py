@@ -42,7 +42,9 @@ log = logging.getLogger("mkdocs.plugins.hb-cache")
 CACHE_DIR = Path(os.environ.get("HB_CACHE_DIR") or ROOT / ".cache" / "handbook")
 BLOCKS = CACHE_DIR / "blocks"
 DONE = CACHE_DIR / "pages"    # отпечатки исполненных страниц (для hooks/prefill.py)
-INPUTS = ("snippets", "examples", "data", "hooks")
+# Из хуков на вывод кода влияют только эти два (потоки BLAS, соль хэша; формат ключа);
+# правка остальных (формулы, секции, поиск) не должна заново исполнять весь код книги.
+INPUTS = ("snippets", "examples", "data", "hooks/runtime.py", "hooks/cache.py")
 PACKAGES = ("numpy", "torch", "plotly", "scipy", "markdown-exec", "pymdown-extensions", "markdown")
 ENABLED = not os.environ.get("HB_NO_CACHE")
 
@@ -55,7 +57,8 @@ def inputs_hash(root: Path = ROOT) -> str:
     """
     h = hashlib.sha256()
     for folder in INPUTS:
-        for path in sorted((root / folder).rglob("*")):
+        base = root / folder
+        for path in sorted(base.rglob("*")) if base.is_dir() else [base]:
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(path.relative_to(root).as_posix().encode())
                 h.update(path.read_bytes())

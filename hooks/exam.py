@@ -224,3 +224,38 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
             if n == 0:
                 markdown += "\n\n" + box
     return markdown
+
+
+def mark_buttons(item_id: str) -> str:
+    """Кнопки «знаю / повторить» у заголовка; подписи — из CSS, чтобы текст кнопок не попадал
+    в поиск и в текст заголовка. ``exam.js`` лишь подключает их к localStorage.
+
+    Кнопки в HTML с самого начала, а не добавляются скриптом: вставка в заголовок после
+    загрузки сдвигала бы текст под ним (Cumulative Layout Shift на телефоне).
+
+    >>> mark_buttons("t01")  # doctest: +ELLIPSIS
+    '<span class="hb-mark" data-id="t01"><button type="button" data-state="know" aria-label="знаю">...'
+    """
+    buttons = "".join(f'<button type="button" data-state="{state}" aria-label="{label}"></button>'
+                      for state, label in (("know", "знаю"), ("review", "повторить")))
+    return f'<span class="hb-mark" data-id="{item_id}">{buttons}</span>'
+
+
+def _append_to_heading(html: str, heading_re: str, extra: str) -> str:
+    m = re.search(heading_re, html)
+    if not m:
+        return html
+    end = html.find("</h", m.end())
+    return html[:end] + extra + html[end:]
+
+
+def on_page_content(html: str, page, **kwargs) -> str:
+    """Кнопки отметок у заголовка билета и у вопросов теорминимума на его странице."""
+    ticket = next((t for t in _DATA["tickets"] if t["page"] == page.file.src_uri), None)
+    if not ticket:
+        return html
+    html = _append_to_heading(html, r"<h1[\s>]", mark_buttons(ticket["id"]))
+    for q in _DATA["theory"]:
+        if q["ticket"] == ticket["id"]:
+            html = _append_to_heading(html, rf'<h[1-6] id="{re.escape(q["id"])}"', mark_buttons(q["id"]))
+    return html

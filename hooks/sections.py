@@ -1,30 +1,106 @@
-"""Страница — цепочка секций ``<section class="hb-sec">`` по заголовкам второго уровня.
+"""Глава — чередование заголовков и секций ``<section class="hb-sec">`` между ними.
 
 CSS даёт секциям ``content-visibility: auto``: браузер не считает стиль и раскладку секций за
-пределами экрана, пока до них не докрутили. На главе с сотнями формул KaTeX (десятки тысяч
-элементов DOM) это снимает с первой загрузки основную работу главного потока. Поиск по странице,
-переход по якорю и печать работают как обычно (содержимое остаётся в DOM).
+пределами экрана, пока до них не докрутили. На главе с сотнями формул KaTeX и блоков кода
+(десятки тысяч элементов DOM) это снимает с первой загрузки основную работу главного потока.
+
+Заголовки второго и третьего уровня стоят *между* секциями, а не внутри: оглавление Material
+(подсветка текущего раздела) читает ``offsetTop`` каждого заголовка, и заголовок внутри
+пропущенной секции заставил бы браузер разложить её целиком — и так всю страницу. Снаружи
+его положение считается по размерам секций-заглушек. Размер заглушки — оценка по содержимому
+(``contain-intrinsic-size``), чтобы полоса прокрутки и переход по якорю почти не прыгали; после
+первого показа браузер запоминает настоящий размер (``auto``).
+
+Поиск по странице, переход по якорю и печать работают как обычно (содержимое остаётся в DOM).
 """
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
-H2_RE = re.compile(r"(?=<h2[\s>])")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+HEADINGS = ("h2", "h3")
+
+
+class _TopLevelHeadings(HTMLParser):
+    """Находит заголовки h2/h3 верхнего уровня (не внутри admonition, таблицы и т. п.)."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=False)
+        self.depth = 0
+        self.spans: list[tuple[int, int]] = []  # (начало <hN, конец </hN>) в символах
+        self._open: int | None = None
+        self.broken = False  # лишний закрывающий тег: делить страницу небезопасно
+        self._lines = [0]
+        for line in html.splitlines(keepends=True):
+            self._lines.append(self._lines[-1] + len(line))
+        self.feed(html)
+        self.close()
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self._lines[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        if tag in HEADINGS and self.depth == 0:
+            self._open = self._offset()
+        self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        self.depth -= 1
+        if self.depth < 0:
+            self.broken, self.depth = True, 0
+        if tag in HEADINGS and self.depth == 0 and self._open is not None:
+            end = self._offset() + len(f"</{tag}>")
+            self.spans.append((self._open, end))
+            self._open = None
+
+
+def estimate_height(html: str) -> int:
+    """Грубая оценка высоты куска страницы в пикселях (экран телефона, ~40 знаков в строке).
+
+    >>> estimate_height("<p>" + "слово " * 100 + "</p>") > estimate_height("<p>слово</p>")
+    True
+    """
+    text = re.sub(r"<[^>]+>", "", re.sub(r'<span class="katex-mathml">.*?</span>', "", html))
+    height = 24 * (len(text) // 40 + html.count("<p") + html.count("<li"))
+    height += 420 * html.count('class="hb-figure"')
+    height += 22 * html.count("\n", html.find("<pre") if "<pre" in html else len(html))
+    height += 60 * html.count('class="katex-display"')
+    return max(60, min(height, 20000))
 
 
 def wrap_sections(html: str) -> str:
-    """Оборачивает куски от ``<h2`` до следующего ``<h2`` в секции; вступление — тоже.
+    """Куски между заголовками h2/h3 верхнего уровня — секции; заголовки остаются снаружи.
 
-    >>> wrap_sections("<p>a</p><h2 id='x'>X</h2><p>b</p>")
-    '<section class="hb-sec"><p>a</p></section><section class="hb-sec"><h2 id=\\'x\\'>X</h2><p>b</p></section>'
-    >>> wrap_sections("<p>без заголовков</p>")
-    '<p>без заголовков</p>'
+    >>> out = wrap_sections('<p>a</p><h2 id="x">X</h2><p>b</p>')
+    >>> out.replace(' style="contain-intrinsic-size:auto 60px"', "")
+    '<section class="hb-sec"><p>a</p></section><h2 id="x">X</h2><section class="hb-sec"><p>b</p></section>'
+    >>> wrap_sections("<div><h2>внутри</h2></div><p>без заголовков верхнего уровня</p>")[:5]
+    '<div>'
     """
-    parts = H2_RE.split(html)
-    if len(parts) < 2:
+    found = _TopLevelHeadings(html)
+    spans = found.spans
+    if not spans or found.broken or found.depth:
         return html
-    return "".join(f'<section class="hb-sec">{p}</section>' for p in parts if p.strip())
+    out, pos = [], 0
+    for start, end in [*spans, (len(html), len(html))]:
+        chunk = html[pos:start]
+        if chunk.strip():
+            out.append(f'<section class="hb-sec" style="contain-intrinsic-size:auto '
+                       f'{estimate_height(chunk)}px">{chunk}</section>')
+        out.append(html[start:end])
+        pos = end
+    return "".join(out)
 
 
 def on_page_content(html: str, page, **kwargs) -> str:

@@ -82,5 +82,12 @@ def test_marks_on_ticket_page_for_ticket_and_its_questions(site, browser):
     assert page.locator("#q01 .hb-mark").count() == 1 and page.locator("#q02 .hb-mark").count() == 1
     page.locator("#q02 .hb-mark button[data-state=review]").click()
     assert page.evaluate("JSON.parse(localStorage.getItem('hb-progress'))") == {"q02": "review"}
-    assert page.locator("#q02 .hb-mark button.hb-on").inner_text() == "повторить"
+    on = page.locator("#q02 .hb-mark button.hb-on")
+    assert on.get_attribute("aria-label") == "повторить" and on.get_attribute("aria-pressed") == "true"
+    # подпись кнопки видна (она из CSS ::before, а не из текста — чтобы не попасть в поиск)
+    assert on.evaluate("b => getComputedStyle(b, '::before').content") == '"повторить"'
+    # отметка переживает перезагрузку страницы
+    page.reload()
+    wait_ready(page)
+    page.wait_for_selector("#q02 .hb-mark button.hb-on[data-state=review]")
     ctx.close()

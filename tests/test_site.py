@@ -8,7 +8,7 @@ import pytest
 
 from hooks.exam import load_exam
 from scripts.browser import VISIBLE_TEXT_JS, PageLog, raw_markup, wait_ready
-from snippets._plotting import FIGURE_ATTR_RE, figures_in_html
+from hooks.figdata import figure_files, page_figures
 
 DATA = load_exam()
 
@@ -137,7 +137,7 @@ def test_trace_types_are_in_the_bundle(site):
 
     used = {}
     for page in site["dir"].rglob("*.html"):
-        for fig in figures_in_html(page.read_text(encoding="utf-8")):
+        for fig in page_figures(page.read_text(encoding="utf-8"), page):
             for trace in fig["data"]:
                 used.setdefault(trace.get("type", "scatter"), page.relative_to(site["dir"]).as_posix())
     assert used, "на сайте нет ни одной фигуры"
@@ -157,11 +157,13 @@ def test_ticket_pages_have_explorable_figures_within_the_weight_budget(site, tic
     """Не меньше 4 фигур на билет, из них не меньше 2 с элементом управления; данные фигур
     страницы — не больше 250 КБ."""
 
-    html_text = (site["dir"] / ticket["page"].removesuffix(".md") / "index.html").read_text(encoding="utf-8")
-    figs = figures_in_html(html_text)
+    page = site["dir"] / ticket["page"].removesuffix(".md") / "index.html"
+    html_text = page.read_text(encoding="utf-8")
+    assert "data-figure='" not in html_text, "данные фигур остались в HTML страницы"
+    figs = page_figures(html_text, page)
     explorable = [f for f in figs if f["layout"].get("sliders") or f["layout"].get("updatemenus")
                   or f.get("frames")]
-    weight = sum(len(m) for m in FIGURE_ATTR_RE.findall(html_text))
+    weight = sum(p.stat().st_size for p in figure_files(html_text, page))
     assert len(figs) >= 4, f"{ticket['page']}: фигур {len(figs)}, нужно не меньше 4"
     assert len(explorable) >= 2, f"{ticket['page']}: исследуемых фигур {len(explorable)}, нужно 2"
     assert weight <= 250_000, f"{ticket['page']}: данные фигур {weight / 1000:.0f} КБ > 250 КБ"

@@ -24,38 +24,40 @@
   }
 
   // --- Отметки «знаю / повторить» -------------------------------------------------------
-  function markButtons(id) {
-    var box = el("span", { "class": "hb-mark", "data-id": id });
-    [["know", "знаю"], ["review", "повторить"]].forEach(function (pair) {
-      var b = el("button", { type: "button", "data-state": pair[0] }, pair[1]);
+  // Кнопки уже в HTML (hooks/exam.py: mark_buttons); здесь — состояние и нажатия.
+  function wireMarks(box) {
+    if (box._hbWired) return;
+    box._hbWired = true;
+    var id = box.getAttribute("data-id");
+    box.querySelectorAll("button").forEach(function (b) {
       b.addEventListener("click", function () {
         var progress = load(KEY, {});
-        progress[id] = progress[id] === pair[0] ? undefined : pair[0];
+        var state = b.getAttribute("data-state");
+        progress[id] = progress[id] === state ? undefined : state;
         save(KEY, progress);
         paint(box);
       });
-      box.appendChild(b);
     });
     paint(box);
-    return box;
   }
   function paint(box) {
     var state = load(KEY, {})[box.getAttribute("data-id")];
     box.querySelectorAll("button").forEach(function (b) {
-      b.classList.toggle("hb-on", b.getAttribute("data-state") === state);
+      var on = b.getAttribute("data-state") === state;
+      b.classList.toggle("hb-on", on);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
     });
   }
-  function addMarks(exam) {
-    var path = window.location.pathname;
-    exam.tickets.forEach(function (t) {
-      if (!path.endsWith("/" + t.url)) return;
-      var h1 = document.querySelector(".md-content h1");
-      if (h1 && !h1.querySelector(".hb-mark")) h1.appendChild(markButtons(t.id));
-      exam.theory.forEach(function (q) {
-        var h = document.getElementById(q.id);
-        if (q.ticket === t.id && h && !h.querySelector(".hb-mark")) h.appendChild(markButtons(q.id));
-      });
+  function markButtons(id) {  // то же, что mark_buttons в hooks/exam.py
+    var box = el("span", { "class": "hb-mark", "data-id": id });
+    [["know", "знаю"], ["review", "повторить"]].forEach(function (pair) {
+      box.appendChild(el("button", { type: "button", "data-state": pair[0], "aria-label": pair[1] }));
     });
+    wireMarks(box);
+    return box;
+  }
+  function addMarks() {
+    document.querySelectorAll(".md-content .hb-mark[data-id]").forEach(wireMarks);
   }
 
   // --- Прогресс на главной ---------------------------------------------------------------
@@ -199,11 +201,12 @@
   }
 
   function init() {
+    addMarks();
+    var sim = document.getElementById("hb-exam");
+    var prog = document.getElementById("hb-progress");
+    if (!sim && !prog) return;  // данные экзамена нужны только тренажёру и главной
     getExam().then(function (exam) {
-      addMarks(exam);
-      var sim = document.getElementById("hb-exam");
       if (sim) runSimulator(exam, sim);
-      var prog = document.getElementById("hb-progress");
       if (prog) showProgress(exam, prog);
     }).catch(function (err) { console.error("exam.js: " + err); });
   }

@@ -1,5 +1,7 @@
-// Рисует фигуры справочника. Фигура лежит в странице как JSON в атрибуте
-// (<div class="hb-figure" data-figure="{…}">, см. snippets/_plotting.py).
+// Рисует фигуры справочника. Данные фигуры — JSON в отдельном файле
+// (<div class="hb-figure" data-figure-src="…/assets/figures/….json">, см. hooks/figdata.py) или,
+// в HTML вне сборки, в атрибуте data-figure (snippets/_plotting.py). Файл скачивается, когда
+// фигура подходит к экрану.
 // plotly.js (локальный файл рядом с этим скриптом) загружается один раз и только когда первая
 // фигура подходит к экрану; каждая фигура рисуется при приближении к экрану. Работает после мгновенной навигации (document$ Material) и
 // перекрашивает фигуры при смене светлой/тёмной темы.
@@ -51,18 +53,33 @@
     return out;
   }
 
+  function figureOf(el) {
+    if (el._hbFigP) return el._hbFigP;
+    var src = el.getAttribute("data-figure-src");
+    var got = src
+      ? fetch(new URL(src, document.baseURI).href).then(function (r) {
+          if (!r.ok) throw new Error("не загрузились данные фигуры " + src);
+          return r.json();
+        })
+      : Promise.resolve(JSON.parse(el.getAttribute("data-figure")));
+    el._hbFigP = got.then(function (fig) { el._hbFig = fig; return fig; });
+    return el._hbFigP;
+  }
+
   function draw(el, Plotly) {
-    if (!el._hbFig) el._hbFig = JSON.parse(el.getAttribute("data-figure"));
-    var fig = el._hbFig;
-    var config = { responsive: true, displaylogo: false, locale: "ru",
-                   modeBarButtonsToRemove: ["select2d", "lasso2d"] };
-    return Plotly.react(el, fig.data, themed(fig.layout), config).then(function () {
+    return figureOf(el).then(function (fig) {
+      var config = { responsive: true, displaylogo: false, locale: "ru",
+                     modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+      return Plotly.react(el, fig.data, themed(fig.layout), config);
+    }).then(function () {
       el.setAttribute("data-hb-drawn", "1");
     });
   }
 
   function drawEls(els) {
     if (!els.length) return Promise.resolve();
+    // Данные фигур и plotly.js качаются одновременно.
+    Array.prototype.forEach.call(els, function (el) { figureOf(el).catch(function () {}); });
     return loadPlotly().then(function (Plotly) {
       return Promise.all(Array.prototype.map.call(els, function (el) { return draw(el, Plotly); }));
     }).catch(function (err) { console.error(err); });
