@@ -4,7 +4,7 @@ CSS даёт секциям ``content-visibility: auto``: браузер не с
 пределами экрана, пока до них не докрутили. На главе с сотнями формул KaTeX и блоков кода
 (десятки тысяч элементов DOM) это снимает с первой загрузки основную работу главного потока.
 
-Заголовки второго и третьего уровня стоят *между* секциями, а не внутри: оглавление Material
+Заголовки уровней 2–4 стоят *между* секциями, а не внутри: оглавление Material
 (подсветка текущего раздела) читает ``offsetTop`` каждого заголовка, и заголовок внутри
 пропущенной секции заставил бы браузер разложить её целиком — и так всю страницу. Снаружи
 его положение считается по размерам секций-заглушек. Размер заглушки — оценка по содержимому
@@ -16,16 +16,19 @@ CSS даёт секциям ``content-visibility: auto``: браузер не с
 
 from __future__ import annotations
 
+import logging
 import re
 from html.parser import HTMLParser
 
+log = logging.getLogger("mkdocs.plugins.hb-sections")
+
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
-HEADINGS = ("h2", "h3")
+HEADINGS = ("h2", "h3", "h4")
 
 
 class _TopLevelHeadings(HTMLParser):
-    """Находит заголовки h2/h3 верхнего уровня (не внутри admonition, таблицы и т. п.)."""
+    """Находит заголовки h2–h4 верхнего уровня (не внутри admonition, таблицы и т. п.)."""
 
     def __init__(self, html: str):
         super().__init__(convert_charrefs=False)
@@ -58,6 +61,8 @@ class _TopLevelHeadings(HTMLParser):
             return
         self.depth -= 1
         if self.depth < 0:
+            if not self.broken:
+                self.broken_at = (self.getpos()[0], tag)
             self.broken, self.depth = True, 0
         if tag in HEADINGS and self.depth == 0 and self._open is not None:
             end = self._offset() + len(f"</{tag}>")
@@ -80,7 +85,7 @@ def estimate_height(html: str) -> int:
 
 
 def wrap_sections(html: str) -> str:
-    """Куски между заголовками h2/h3 верхнего уровня — секции; заголовки остаются снаружи.
+    """Куски между заголовками h2–h4 верхнего уровня — секции; заголовки остаются снаружи.
 
     >>> out = wrap_sections('<p>a</p><h2 id="x">X</h2><p>b</p>')
     >>> out.replace(' style="contain-intrinsic-size:auto 60px"', "")
@@ -104,6 +109,14 @@ def wrap_sections(html: str) -> str:
 
 
 def on_page_content(html: str, page, **kwargs) -> str:
-    if page.file.src_uri.startswith(("tickets/", "interview/")):
-        return wrap_sections(html)
-    return html
+    if not page.file.src_uri.startswith(("tickets/", "interview/")):
+        return html
+    found = _TopLevelHeadings(html)
+    if found.broken:
+        # Лишний закрывающий тег — почти всегда текст вроде «</w>» без обратных кавычек:
+        # браузер молча выбросит его, и читатель не увидит части текста.
+        line, tag = found.broken_at
+        snippet = html.splitlines()[line - 1].strip()[:120]
+        log.warning(f"{page.file.src_uri}: в HTML лишний закрывающий тег </{tag}> "
+                    f"(текст в угловых скобках без `…`?): {snippet}")
+    return wrap_sections(html)
