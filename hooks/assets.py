@@ -59,5 +59,19 @@ def prune_assets(html: str) -> str:
     return html
 
 
+SEARCH_ON_DEMAND = ROOT / "docs" / "assets" / "js" / "search-on-demand.js"
+
+
+def inline_search_on_demand(html: str) -> str:
+    """Встраивает в <head> скрипт, откладывающий загрузку поискового индекса (см. сам скрипт).
+
+    >>> "search_index" in inline_search_on_demand("<head><title>x</title></head>")
+    True
+    """
+    code = "\n".join(line for line in SEARCH_ON_DEMAND.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("//"))  # комментарии — только в файле
+    return html.replace("</head>", f"<script>{code}</script></head>", 1)
+
+
 def on_post_page(output: str, page, config, **kwargs) -> str:
-    return prune_assets(output)
+    return inline_search_on_demand(prune_assets(output))
