@@ -95,7 +95,10 @@ def reference_file(module: Path, config) -> File:
     """
     src_dir = ROOT / ".cache"
     path = src_dir / "reference" / f"{module.stem}.md"
-    text = f"# snippets.{module.stem}\n\n::: snippets.{module.stem}\n"
+    # Поиск не индексирует страницы API (их текст — код, который уже есть в главах): исключаем
+    # их ещё до разбора HTML поисковым плагином, а не после (несколько секунд на каждой сборке).
+    text = (f"---\nsearch:\n  exclude: true\n---\n\n"
+            f"# snippets.{module.stem}\n\n::: snippets.{module.stem}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")

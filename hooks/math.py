@@ -14,8 +14,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import html as html_lib
+import json
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -30,6 +33,38 @@ INLINE_TEX_RE = re.compile(r"\\\((.+?)\\\)", re.DOTALL)
 NOTEBOOK_TEX_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)", re.DOTALL)
 NOTEBOOK_CELL_RE = re.compile(
     r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
+
+
+# Готовая разметка формул переживает перезапуск сервера: KaTeX в V8 — ~1 мс на формулу, а их в
+# книге тысячи. Ключ файла — версия katex.min.js и параметры; внутри — {(tex, display, output): html}.
+_CACHE_ROOT = Path(os.environ.get("HB_CACHE_DIR") or KATEX_JS.parents[3] / ".cache" / "handbook")
+_disk: dict[str, str] = {}
+_disk_dirty = False
+
+
+@functools.cache
+def _disk_path() -> Path:
+    h = hashlib.sha256(KATEX_JS.read_bytes() + json.dumps(OPTIONS, sort_keys=True).encode())
+    return _CACHE_ROOT / f"katex-{h.hexdigest()[:16]}.json"
+
+
+def _load_disk() -> None:
+    if not _disk:
+        try:
+            _disk.update(json.loads(_disk_path().read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            pass
+
+
+def _save_disk() -> None:
+    global _disk_dirty
+    if _disk_dirty:
+        path = _disk_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(_disk, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)  # атомарно: параллельные сборки не портят файл
+        _disk_dirty = False
 
 
 @functools.cache
@@ -54,9 +89,16 @@ def render(tex: str, display: bool = False, output: str = "htmlAndMathml") -> st
     ...
     ValueError: KaTeX parse error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{a
     """
+    global _disk_dirty
+    _load_disk()
+    key = f"{int(display)}{output}\x00{tex}"
+    if key in _disk:
+        return _disk[key]
     try:
-        return _engine().call("katex.renderToString", tex,
-                              {**OPTIONS, "displayMode": display, "output": output})
+        out = _engine().call("katex.renderToString", tex,
+                             {**OPTIONS, "displayMode": display, "output": output})
+        _disk[key], _disk_dirty = out, True
+        return out
     except Exception as err:  # py_mini_racer.JSEvalException: текст ошибки KaTeX
         msg = str(err).split("\n")[0]
         msg = re.sub(r"^.*?(KaTeX parse error|ParseError: )", r"\1", msg).removeprefix("ParseError: ")
@@ -140,3 +182,4 @@ def on_post_build(config, **kwargs):
         text = path.read_text(encoding="utf-8")
         if "arithmatex" in text:
             path.write_text(render_html(text, "print_page"), encoding="utf-8")
+    _save_disk()

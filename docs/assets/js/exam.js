@@ -117,8 +117,11 @@
   }
   function shortAnswerOf(doc, id) {
     // Короткий ответ — блок «Коротко» (.admonition.answer) под заголовком вопроса.
+    // На страницах глав содержимое между заголовками обёрнуто в <section class="hb-sec">
+    // (hooks/sections.py): ищем и внутри такой секции сразу за заголовком.
     var h = doc.getElementById(id), box = el("div", { "class": "hb-short" });
     var p = h && h.nextElementSibling;
+    if (p && p.classList.contains("hb-sec")) p = p.firstElementChild;
     while (p && !/^H[1-4]$/.test(p.tagName) && !p.classList.contains("answer")) p = p.nextElementSibling;
     var found = p && p.classList.contains("answer");
     box.appendChild(found ? p.cloneNode(true) : el("p", {}, "Короткий ответ ещё не написан."));
