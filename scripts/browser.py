@@ -77,11 +77,44 @@ class _Gzip(_Quiet):
         return io.BytesIO(body)
 
 
+class _Sitemap(_Quiet):
+    """Отдаёт sitemap.xml с адресом этого сервера вместо ``site_url`` сборки.
+
+    Мгновенная навигация Material ходит только по адресам из sitemap; сайт, собранный под один
+    адрес, так можно раздавать с любого порта (тесты в нескольких процессах).
+    """
+
+    built_for = ""
+    base = ""
+
+    def send_head(self):
+        if self.path.split("?")[0].endswith("/sitemap.xml"):
+            import io
+
+            path = self.translate_path(self.path)
+            with open(path, encoding="utf-8") as f:
+                body = f.read().replace(self.built_for, self.base).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+        return super().send_head()
+
+
 @contextlib.contextmanager
-def serve(directory: str, port: int | None = None, gzip: bool = False) -> Iterator[str]:
-    """Раздаёт каталог на 127.0.0.1 (``gzip=True`` — сжимая текст); отдаёт базовый URL."""
+def serve(directory: str, port: int | None = None, gzip: bool = False,
+          built_for: str | None = None) -> Iterator[str]:
+    """Раздаёт каталог на 127.0.0.1 (``gzip=True`` — сжимая текст); отдаёт базовый URL.
+
+    ``built_for`` — ``site_url``, под который собран сайт, если он не совпадает с адресом сервера.
+    """
     port = port or free_port()
-    handler = functools.partial(_Gzip if gzip else _Quiet, directory=directory)
+    cls = _Gzip if gzip else _Quiet
+    if built_for:
+        cls = type("_SitemapHere", (_Sitemap,), {"built_for": built_for,
+                                                  "base": f"http://127.0.0.1:{port}/"})
+    handler = functools.partial(cls, directory=directory)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

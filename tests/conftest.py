@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.browser import free_port, launch, mkdocs_cmd, serve  # noqa: E402
+from scripts.browser import launch, mkdocs_cmd, serve  # noqa: E402
 
 
 def mkdocs_build(config: Path, site_dir: Path, site_url: str = "http://127.0.0.1:8000/",
@@ -25,22 +27,42 @@ def mkdocs_build(config: Path, site_dir: Path, site_url: str = "http://127.0.0.1
     )
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """Собранный сайт (strict) и адрес, с которого он раздаётся."""
-    site_dir = tmp_path_factory.mktemp("site")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
+def _build_site(site_dir: Path, cache_dir: Path) -> str:
+    """Строгая сборка всего сайта в ``site_dir``; возвращает журнал (падает с журналом)."""
     # HB_CONFIG — другой конфиг (например, частичный при отладке); по умолчанию весь сайт.
     # Пустой кэш во временном каталоге: весь код исполняется заново, как в свежем клоне, — и
     # параллельно, по ядрам (hooks/prefill.py). Тест воспроизводимости собирает ещё раз без кэша.
-    cache_dir = tmp_path_factory.mktemp("cache")
-    result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), site_dir, base,
+    result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), site_dir, SITE_URL,
                           extra_env={"HB_CACHE_DIR": str(cache_dir)})
     assert result.returncode == 0, f"mkdocs build --strict упал:\n{result.stdout}\n{result.stderr}"
-    with serve(str(site_dir), port) as url:
-        assert url == base
-        yield {"dir": site_dir, "url": url, "log": result.stderr}
+    return result.stderr
+
+
+# Адрес, под который собран сайт (sitemap для мгновенной навигации); каждый процесс xdist
+# раздаёт ту же сборку со своего порта, ссылки в страницах относительные.
+SITE_URL = "http://127.0.0.1:8000/"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, worker_id):
+    """Собранный сайт (strict) и адрес, с которого он раздаётся.
+
+    Сборка одна на весь прогон: при ``pytest -n 2`` её делает процесс, которому сайт понадобился
+    первым, а второй ждёт на файловой блокировке и берёт готовый каталог. Так браузерные тесты
+    расходятся по обоим процессам (см. pytest_collection_modifyitems).
+    """
+    if worker_id == "master":
+        shared = tmp_path_factory.mktemp("shared")
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / "shared-site"
+        shared.mkdir(exist_ok=True)
+    site_dir, done = shared / "site", shared / "build.log"
+    with FileLock(str(shared / "build.lock")):
+        if not done.exists():
+            shutil.rmtree(site_dir, ignore_errors=True)
+            done.write_text(_build_site(site_dir, shared / "cache"), encoding="utf-8")
+    with serve(str(site_dir), built_for=SITE_URL) as url:
+        yield {"dir": site_dir, "url": url, "log": done.read_text(encoding="utf-8")}
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +77,12 @@ def browser():
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Тесты собранного сайта и браузера — в одной группе xdist: сайт собирается один раз, а
-    модульные тесты идут на другом ядре параллельно (``pytest -n 2 --dist loadgroup``).
+    """PDF печатается один раз на модуль: его тесты — в одной группе xdist (``--dist loadgroup``).
 
-    ``tryfirst``: xdist читает метку группы в своём обработчике этого же хука, и наш должен
-    успеть её поставить (иначе группа не действует и каждый процесс собирает сайт сам)."""
+    Остальные тесты, и браузерные тоже, расходятся по процессам свободно: сайт собирается один раз
+    на прогон (фикстура ``site``). ``tryfirst``: xdist читает метку группы в своём обработчике
+    этого же хука, и наша должна быть поставлена раньше.
+    """
     for item in items:
-        if {"site", "browser", "book"} & set(getattr(item, "fixturenames", ())) \
-                or item.nodeid.startswith("tests/test_hooks.py"):
-            item.add_marker(pytest.mark.xdist_group("site"))
+        if item.nodeid.startswith("tests/test_pdf.py"):
+            item.add_marker(pytest.mark.xdist_group("pdf"))

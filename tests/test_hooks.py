@@ -81,13 +81,24 @@ def test_failing_block_is_not_cached_so_the_rebuild_fails_too(tmp_path):
 def test_cache_key_changes_when_code_changes(tmp_path):
     from hooks.cache import INPUTS, inputs_hash
 
-    for folder in INPUTS:
-        (tmp_path / folder).mkdir()
+    for name in INPUTS:
+        path = tmp_path / name
+        if path.suffix:  # отдельный файл (hooks/runtime.py)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("# хук\n")
+        else:
+            path.mkdir()
     (tmp_path / "snippets" / "m.py").write_text("X = 1\n")
     before = inputs_hash(tmp_path)
     assert inputs_hash(tmp_path) == before
     (tmp_path / "snippets" / "m.py").write_text("X = 2\n")
     assert inputs_hash(tmp_path) != before
+    (tmp_path / "snippets" / "m.py").write_text("X = 1\n")
+    (tmp_path / "hooks" / "runtime.py").write_text("# другой хук\n")
+    assert inputs_hash(tmp_path) != before  # хук, влияющий на исполнение кода, — тоже вход
+    (tmp_path / "hooks" / "runtime.py").write_text("# хук\n")
+    (tmp_path / "hooks" / "sections.py").write_text("# не влияет на вывод кода\n")
+    assert inputs_hash(tmp_path) == before
 
 
 def test_cached_output_is_reused_and_matches(tmp_path):

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tests.conftest import ROOT, mkdocs_build
+from tests.conftest import ROOT, SITE_URL, mkdocs_build
 
 
 class _Collector(html.parser.HTMLParser):
@@ -76,7 +76,7 @@ def without_measurements(path):
 
 
 def test_two_clean_builds_give_identical_html(site, tmp_path):
-    result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), tmp_path / "again", site["url"],
+    result = mkdocs_build(ROOT / os.environ.get("HB_CONFIG", "mkdocs.yml"), tmp_path / "again", SITE_URL,
                           extra_env={"HB_NO_CACHE": "1"})
     assert result.returncode == 0, result.stderr
     def outputs(root):
