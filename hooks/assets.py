@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import plotly
 from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("mkdocs.plugins.hb-assets")
 VENDORED = ROOT / "vendor" / "plotly.min.js"
 
 
@@ -75,3 +77,20 @@ def inline_search_on_demand(html: str) -> str:
 
 def on_post_page(output: str, page, config, **kwargs) -> str:
     return inline_search_on_demand(prune_assets(output))
+
+
+# Material при запуске страницы (и при смене темы) ставит <body data-md-color-switching>, и
+# правило «[data-md-color-switching] * {transition-duration: 0s}» делает недействительным стиль
+# каждого элемента: на главе с 20 000 элементов это два полных пересчёта стилей (~0,2 с на
+# телефоне) при каждом открытии. Без правила смена темы лишь плавно анимирует цвета.
+_SWITCHING_RULE = re.compile(r"\[data-md-color-switching\] \*,\[data-md-color-switching\] :after,"
+                             r"\[data-md-color-switching\] :before\{transition-duration:0s!important\}")
+
+
+def on_post_build(config, **kwargs) -> None:
+    for css in (Path(config.site_dir) / "assets" / "stylesheets").glob("palette.*.min.css"):
+        text = css.read_text(encoding="utf-8")
+        new = _SWITCHING_RULE.sub("", text)
+        if new == text:
+            log.warning(f"{css.name}: правило data-md-color-switching не найдено (новая версия Material?)")
+        css.write_text(new, encoding="utf-8")
