@@ -75,8 +75,23 @@ def inline_search_on_demand(html: str) -> str:
     return html.replace("</head>", f"<script>{code}</script></head>", 1)
 
 
+# Скрипты темы и справочника — с ``defer``: они стоят в конце <body>, но без defer парсер ждёт
+# каждый из них, и первый кадр (заголовок главы) появлялся только после их загрузки и работы.
+# С defer текст рисуется сразу, а скрипты выполняются после разбора страницы в том же порядке.
+_DEFERRABLE_RE = re.compile(r'<script src="([^"]*(?:assets/javascripts/bundle\.[0-9a-f]+\.min\.js'
+                            r'|assets/js/[\w-]+\.js))"></script>')
+
+
+def defer_scripts(html: str) -> str:
+    """
+    >>> defer_scripts('<script src="../assets/js/figures.js"></script><script src="x.js"></script>')
+    '<script defer src="../assets/js/figures.js"></script><script src="x.js"></script>'
+    """
+    return _DEFERRABLE_RE.sub(r'<script defer src="\1"></script>', html)
+
+
 def on_post_page(output: str, page, config, **kwargs) -> str:
-    return inline_search_on_demand(prune_assets(output))
+    return defer_scripts(inline_search_on_demand(prune_assets(output)))
 
 
 # Material при запуске страницы (и при смене темы) ставит <body data-md-color-switching>, и

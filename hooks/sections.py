@@ -11,7 +11,14 @@ CSS даёт секциям ``content-visibility: auto``: браузер не с
 (``contain-intrinsic-size``), чтобы полоса прокрутки и переход по якорю почти не прыгали; после
 первого показа браузер запоминает настоящий размер (``auto``).
 
-Поиск по странице, переход по якорю и печать работают как обычно (содержимое остаётся в DOM).
+Секции ниже ~двух экранов телефона приходят в ``<template>`` (класс ``hb-defer``): их разметка
+разбирается, но не попадает в документ, пока к ней не подошли или пока браузер не свободен
+(``assets/js/sections.js`` вставляет их по одной в простое, а при печати и поиске по якорю —
+все сразу). Замер: скрипт Material при открытии страницы несколько раз читает раскладку ещё до
+первого кадра, и каждый раз браузер считал стиль всей главы — даже секций с
+``content-visibility``; без них в документе открытие главы блокирует главный поток вдвое меньше.
+Чего Material не делает для вставленного позже — кнопку копирования кода и обёртку прокрутки
+таблиц — хук делает при сборке. Печать (print-site) берёт HTML глав до этого хука.
 """
 
 from __future__ import annotations
@@ -21,6 +28,11 @@ import re
 from html.parser import HTMLParser
 
 log = logging.getLogger("mkdocs.plugins.hb-sections")
+
+FIRST_SCREENS = 1600  # px: секции, начинающиеся (по оценке) ниже, откладываются
+COPY_TITLE = "Копировать в буфер"  # как у Material (ru)
+_CODE_RE = re.compile(r"<pre><span></span><code>")
+_TABLE_RE = re.compile(r"<table>(.*?)</table>", re.DOTALL)
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
@@ -84,6 +96,27 @@ def estimate_height(html: str) -> int:
     return max(60, min(height, 20000))
 
 
+def _deferred(chunk: str, counter: list[int]) -> str:
+    """Содержимое откладываемой секции: кнопки копирования кода и обёртки таблиц — как у Material.
+
+    >>> _deferred("<pre><span></span><code>x = 1</code></pre>", [0])  # doctest: +ELLIPSIS
+    '<template><pre id="hb-code-0"><span></span><nav class="md-code__nav"><button ...#hb-code-0 &gt; code...'
+    """
+
+    def code(m: re.Match) -> str:
+        n = counter[0]
+        counter[0] += 1
+        return (f'<pre id="hb-code-{n}"><span></span><nav class="md-code__nav">'
+                f'<button class="md-code__button" title="{COPY_TITLE}" '
+                f'data-clipboard-target="#hb-code-{n} &gt; code" data-md-type="copy"></button>'
+                f'</nav><code tabindex="0">')
+
+    chunk = _CODE_RE.sub(code, chunk)
+    chunk = _TABLE_RE.sub(lambda m: '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
+                          f"{m.group(0)}</div></div>", chunk)
+    return f"<template>{chunk}</template>"
+
+
 def wrap_sections(html: str) -> str:
     """Куски между заголовками h2–h4 верхнего уровня — секции; заголовки остаются снаружи.
 
@@ -97,12 +130,17 @@ def wrap_sections(html: str) -> str:
     spans = found.spans
     if not spans or found.broken or found.depth:
         return html
-    out, pos = [], 0
+    out, pos, top, counter = [], 0, 0, [0]
     for start, end in [*spans, (len(html), len(html))]:
         chunk = html[pos:start]
         if chunk.strip():
-            out.append(f'<section class="hb-sec" style="contain-intrinsic-size:auto '
-                       f'{estimate_height(chunk)}px">{chunk}</section>')
+            height = estimate_height(chunk)
+            cls = "hb-sec"
+            if top > FIRST_SCREENS:
+                cls, chunk = "hb-sec hb-defer", _deferred(chunk, counter)
+            out.append(f'<section class="{cls}" style="contain-intrinsic-size:auto '
+                       f'{height}px">{chunk}</section>')
+            top += height + 60
         out.append(html[start:end])
         pos = end
     return "".join(out)

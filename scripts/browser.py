@@ -164,6 +164,9 @@ def wait_ready(page, timeout: float = 60_000, draw: bool = True) -> None:
     """
     page.wait_for_load_state("load", timeout=timeout)
     page.wait_for_function("() => document.querySelector('.md-content') !== null", timeout=timeout)
+    # Отложенные секции глав (assets/js/sections.js) — сразу в документ: проверяем всю страницу.
+    page.wait_for_function("() => typeof window.hbStampAll === 'function'", timeout=timeout)
+    page.evaluate("window.hbStampAll()")
     if draw:
         page.wait_for_function("() => typeof window.hbDrawFigures === 'function'", timeout=timeout)
         page.evaluate("window.hbDrawFigures()")

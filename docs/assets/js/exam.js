@@ -108,6 +108,10 @@
   function fetchPart(url, pick) {
     return fetch(siteRoot + url.split("#")[0]).then(function (r) { return r.text(); }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
+      // Отложенные секции глав (hooks/sections.py) — в <template>: достаём содержимое.
+      doc.querySelectorAll("section.hb-defer > template").forEach(function (t) {
+        t.replaceWith(t.content);
+      });
       return pick(doc, url.split("#")[1]);
     });
   }

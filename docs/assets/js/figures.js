@@ -86,7 +86,10 @@
   }
 
   // Все фигуры страницы сразу (печать, тесты, смена темы уже нарисованных).
-  function drawAll() { return drawEls(document.querySelectorAll(".hb-figure")); }
+  function drawAll() {
+    if (window.hbStampAll) window.hbStampAll();
+    return drawEls(document.querySelectorAll(".hb-figure"));
+  }
   window.hbDrawFigures = drawAll;
 
   // Фигура рисуется, когда подходит к экрану: plotly.js грузится только при первой такой
@@ -104,6 +107,8 @@
     }, { rootMargin: "300px 0px" });
     els.forEach(function (el) { observer.observe(el); });
   }
+
+  window.hbObserveFigures = observe;  // секции, вставленные позже (assets/js/sections.js)
 
   if (window.document$) window.document$.subscribe(observe);
   else document.addEventListener("DOMContentLoaded", observe);
