@@ -1,10 +1,11 @@
 // Отложенные секции глав (<section class="hb-sec hb-defer"><template>…</template></section>,
-// см. hooks/sections.py): содержимое вставляется в документ, когда секция подходит к экрану
-// (за 2000 px), а остальные — по одной, когда браузер свободен. Перед печатью, при переходе
-// к якорю внутри отложенной секции и в тестах (window.hbStampAll) — все сразу.
+// см. hooks/sections.py). Секция вставляется в документ, когда подходит к экрану (за 1200 px), а
+// остальные — через 3 с после загрузки, по одной за раз, когда браузер свободен: каждая вставка —
+// отдельная короткая задача, чтобы не блокировать прокрутку. Перед печатью, при переходе к якорю
+// внутри отложенной секции и в тестах (window.hbStampAll) — все сразу.
 (function () {
   "use strict";
-  var observer = null;
+  var observer = null, queue = [], queued = false;
 
   function stamp(sec) {
     var tpl = sec.querySelector(":scope > template");
@@ -19,13 +20,26 @@
   function stampAll() { Array.prototype.forEach.call(pending(), stamp); }
   window.hbStampAll = stampAll;
 
+  // Секции у экрана — по одной за задачу, ближайшие первыми.
+  function drain() {
+    queued = false;
+    var sec = queue.shift();
+    if (sec) stamp(sec);
+    if (queue.length) { queued = true; setTimeout(drain, 0); }
+  }
+  function enqueue(sec) {
+    if (queue.indexOf(sec) < 0) queue.push(sec);
+    if (!queued) { queued = true; setTimeout(drain, 0); }
+  }
+
   var later = window.requestIdleCallback || function (cb) {
-    return setTimeout(function () { cb({ timeRemaining: function () { return 10; } }); }, 50);
+    return setTimeout(function () { cb({ timeRemaining: function () { return 50; } }); }, 100);
   };
   function idle(deadline) {
-    var list = pending(), i = 0;
-    while (i < list.length && deadline.timeRemaining() > 8) stamp(list[i++]);
-    if (pending().length) later(idle);
+    var next = pending()[0];
+    if (!next) return;
+    if (deadline.timeRemaining() > 30) stamp(next);
+    later(idle);
   }
 
   // Якорь внутри отложенной секции (рисунок, строка кода): сначала вставить всё.
@@ -40,16 +54,17 @@
 
   function init() {
     if (observer) observer.disconnect();
+    queue = [];
     var list = pending();
     if (!list.length) return;
     showTarget();
     if ("IntersectionObserver" in window) {
       observer = new IntersectionObserver(function (entries) {
-        entries.forEach(function (e) { if (e.isIntersecting) stamp(e.target); });
-      }, { rootMargin: "2000px 0px" });
+        entries.forEach(function (e) { if (e.isIntersecting) enqueue(e.target); });
+      }, { rootMargin: "1200px 0px" });
       Array.prototype.forEach.call(list, function (s) { observer.observe(s); });
     }
-    later(idle);
+    setTimeout(function () { later(idle); }, 3000);
   }
 
   if (window.document$) window.document$.subscribe(init);
