@@ -103,9 +103,12 @@ _SWITCHING_RULE = re.compile(r"\[data-md-color-switching\] \*,\[data-md-color-sw
 
 
 def on_post_build(config, **kwargs) -> None:
+    import material
+
+    theme_css = Path(material.__file__).parent / "templates" / "assets" / "stylesheets"
     for css in (Path(config.site_dir) / "assets" / "stylesheets").glob("palette.*.min.css"):
-        text = css.read_text(encoding="utf-8")
-        new = _SWITCHING_RULE.sub("", text)
-        if new == text:
+        original = (theme_css / css.name).read_text(encoding="utf-8")
+        new = _SWITCHING_RULE.sub("", original)
+        if new == original:
             log.warning(f"{css.name}: правило data-md-color-switching не найдено (новая версия Material?)")
-        css.write_text(new, encoding="utf-8")
+        css.write_text(new, encoding="utf-8")  # из файла темы: пересборка serve видит уже правленый

@@ -20,7 +20,10 @@ from scripts.browser import launch, mkdocs_cmd, serve  # noqa: E402
 def mkdocs_build(config: Path, site_dir: Path, site_url: str = "http://127.0.0.1:8000/",
                  extra_env: dict | None = None) -> subprocess.CompletedProcess:
     """`mkdocs build --strict` в отдельном процессе; возвращает код и весь журнал."""
-    env = dict(os.environ, SITE_URL=site_url, NO_MKDOCS_2_WARNING="1", **(extra_env or {}))
+    # Баннер Material отключает сам mkdocs.yml; переменную окружения здесь не ставим, чтобы журнал
+    # был таким же, как у новичка (его проверяет test_cold_build_log_is_quiet_and_says_what_it_does).
+    env = {k: v for k, v in os.environ.items() if k != "NO_MKDOCS_2_WARNING"}
+    env.update(SITE_URL=site_url, **(extra_env or {}))
     return subprocess.run(
         [*mkdocs_cmd(), "build", "--strict", "-f", str(config), "-d", str(site_dir)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,

@@ -87,3 +87,15 @@ def test_two_clean_builds_give_identical_html(site, tmp_path):
     assert first.keys() == second.keys()
     differ = [str(k) for k in first if first[k] != second[k]]
     assert not differ, f"HTML различается между сборками: {differ[:10]}"
+
+
+def test_cold_build_log_is_quiet_and_says_what_it_does(site):
+    """Журнал холодной сборки (как у новичка: пустой кэш, переменных окружения нет) — без
+    предупреждений, трасс и баннеров, но с ходом исполнения кода: что, в каком процессе, сколько."""
+    log = site["log"]
+    noise = re.compile(r"WARNING|Traceback|Warning:|Invalid Signature|end of life|"
+                       r"NO_MKDOCS_2_WARNING|should be defined as the|without encryption")
+    bad = [line for line in log.splitlines() if noise.search(line)]
+    assert not bad, "\n".join(bad[:20])
+    assert re.search(r"исполняю код \d+ страниц и ноутбуков в \d+ процесс", log)
+    assert re.search(r"\[\d+/\d+\] процесс \d: исполнено: tickets/\S+\.md — блоков \d+", log)
