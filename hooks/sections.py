@@ -17,8 +17,8 @@ CSS даёт секциям ``content-visibility: auto``: браузер не с
 все сразу). Замер: скрипт Material при открытии страницы несколько раз читает раскладку ещё до
 первого кадра, и каждый раз браузер считал стиль всей главы — даже секций с
 ``content-visibility``; без них в документе открытие главы блокирует главный поток вдвое меньше.
-Чего Material не делает для вставленного позже — кнопку копирования кода и обёртку прокрутки
-таблиц — хук делает при сборке. Печать (print-site) берёт HTML глав до этого хука.
+Чего Material не делает для вставленного позже, делаем сами: обёртку прокрутки таблиц — при
+сборке, кнопку копирования кода — ``sections.js``, когда блок виден. Печать (print-site) берёт HTML глав до этого хука.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from html.parser import HTMLParser
 log = logging.getLogger("mkdocs.plugins.hb-sections")
 
 FIRST_SCREENS = 1000  # px: секции, начинающиеся (по оценке) ниже, откладываются
-COPY_TITLE = "Копировать в буфер"  # как у Material (ru)
 _CODE_RE = re.compile(r"<pre><span></span><code>")
 _TABLE_RE = re.compile(r"<table>(.*?)</table>", re.DOTALL)
 
@@ -99,17 +98,17 @@ def estimate_height(html: str) -> int:
 def _deferred(chunk: str, counter: list[int]) -> str:
     """Содержимое откладываемой секции: кнопки копирования кода и обёртки таблиц — как у Material.
 
-    >>> _deferred("<pre><span></span><code>x = 1</code></pre>", [0])  # doctest: +ELLIPSIS
-    '<template><pre id="hb-code-0"><span></span><nav class="md-code__nav"><button ...#hb-code-0 &gt; code...'
+    >>> _deferred("<pre><span></span><code>x = 1</code></pre>", [0])
+    '<template><pre id="hb-code-0" data-hb-copy><span></span><code tabindex="0">x = 1</code></pre></template>'
     """
 
     def code(m: re.Match) -> str:
         n = counter[0]
         counter[0] += 1
-        return (f'<pre id="hb-code-{n}"><span></span><nav class="md-code__nav">'
-                f'<button class="md-code__button" title="{COPY_TITLE}" '
-                f'data-clipboard-target="#hb-code-{n} &gt; code" data-md-type="copy"></button>'
-                f'</nav><code tabindex="0">')
+        # Кнопку копирования ставит assets/js/sections.js, когда блок виден (как Material с
+        # content.lazy): кнопки в секциях вне экрана не имеют раскладки, и проверка доступности
+        # считала бы их перекрытыми.
+        return f'<pre id="hb-code-{n}" data-hb-copy><span></span><code tabindex="0">'
 
     chunk = _CODE_RE.sub(code, chunk)
     chunk = _TABLE_RE.sub(lambda m: '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'

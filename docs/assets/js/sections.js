@@ -5,7 +5,33 @@
 // внутри отложенной секции и в тестах (window.hbStampAll) — все сразу.
 (function () {
   "use strict";
-  var observer = null, queue = [], queued = false;
+  var observer = null, queue = [], queued = false, copyObserver = null;
+
+  // Кнопка копирования у блока кода из отложенной секции — когда блок виден, та же, что у
+  // Material (её нажатие обрабатывает ClipboardJS темы по атрибуту data-clipboard-target).
+  function addCopyButton(pre) {
+    if (pre.querySelector(":scope > nav.md-code__nav")) return;
+    var nav = document.createElement("nav"), b = document.createElement("button");
+    nav.className = "md-code__nav";
+    b.className = "md-code__button";
+    b.title = "Копировать в буфер";
+    b.setAttribute("data-clipboard-target", "#" + pre.id + " > code");
+    b.setAttribute("data-md-type", "copy");
+    nav.appendChild(b);
+    pre.insertBefore(nav, pre.querySelector(":scope > code"));
+  }
+  function watchCode(root) {
+    var blocks = root.querySelectorAll("pre[data-hb-copy]");
+    if (!("IntersectionObserver" in window)) { blocks.forEach(addCopyButton); return; }
+    if (!copyObserver) {
+      copyObserver = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) {
+          if (e.isIntersecting) { copyObserver.unobserve(e.target); addCopyButton(e.target); }
+        });
+      });
+    }
+    blocks.forEach(function (pre) { copyObserver.observe(pre); });
+  }
 
   function stamp(sec) {
     var tpl = sec.querySelector(":scope > template");
@@ -14,6 +40,7 @@
     if (!tpl) return;
     sec.appendChild(tpl.content);
     tpl.remove();
+    watchCode(sec);
     if (window.hbObserveFigures) window.hbObserveFigures();
   }
   function pending() { return document.querySelectorAll("section.hb-defer"); }
@@ -32,13 +59,14 @@
     if (!queued) { queued = true; setTimeout(drain, 0); }
   }
 
-  var later = window.requestIdleCallback || function (cb) {
-    return setTimeout(function () { cb({ timeRemaining: function () { return 50; } }); }, 100);
-  };
+  function later(cb) {
+    if (window.requestIdleCallback) return window.requestIdleCallback(cb, { timeout: 1000 });
+    return setTimeout(function () { cb({ didTimeout: true, timeRemaining: function () { return 0; } }); }, 100);
+  }
   function idle(deadline) {
     var next = pending()[0];
     if (!next) return;
-    if (deadline.timeRemaining() > 30) stamp(next);
+    if (deadline.didTimeout || deadline.timeRemaining() > 10) stamp(next);
     later(idle);
   }
 
