@@ -75,7 +75,14 @@ def test_figures_draw_lazily_when_they_near_the_screen(site, browser):
     loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     assert not any("plotly" in r for r in loaded), "plotly.js загружен до прокрутки к фигуре"
     assert page.locator("#t01-grad-norms[data-hb-drawn]").count() == 0
-    page.locator("#t01-grad-norms").scroll_into_view_if_needed()
+    # Секции вне экрана имеют оценочную высоту, а у экрана — настоящую: после прокрутки фигура
+    # может сместиться; докручиваем, пока она не окажется на экране.
+    page.wait_for_function("""() => {
+      const el = document.getElementById('t01-grad-norms');
+      el.scrollIntoView({block: 'center'});
+      const r = el.getBoundingClientRect();
+      return r.bottom > 0 && r.top < window.innerHeight;
+    }""", timeout=60_000, polling=500)
     page.wait_for_selector("#t01-grad-norms[data-hb-drawn] .main-svg", timeout=60_000)
     assert not log.console_errors
     ctx.close()
