@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -70,9 +71,14 @@ def inline_search_on_demand(html: str) -> str:
     >>> "search_index" in inline_search_on_demand("<head><title>x</title></head>")
     True
     """
-    code = "\n".join(line for line in SEARCH_ON_DEMAND.read_text(encoding="utf-8").splitlines()
-                     if not line.lstrip().startswith("//"))  # комментарии — только в файле
-    return html.replace("</head>", f"<script>{code}</script></head>", 1)
+    return html.replace("</head>", f"<script>{_search_on_demand_code()}</script></head>", 1)
+
+
+@functools.cache
+def _search_on_demand_code() -> str:
+    """Текст скрипта без комментариев (они — только в файле); читается один раз за сборку."""
+    return "\n".join(line for line in SEARCH_ON_DEMAND.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("//"))
 
 
 # Скрипты темы и справочника — с ``defer``: они стоят в конце <body>, но без defer парсер ждёт

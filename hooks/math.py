@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 
 log = logging.getLogger("mkdocs.plugins.hb-math")
@@ -37,7 +38,6 @@ NOTEBOOK_CELL_RE = re.compile(
 
 # Готовая разметка формул переживает перезапуск сервера: KaTeX в V8 — ~1 мс на формулу, а их в
 # книге тысячи. Ключ файла — версия katex.min.js и параметры; внутри — {(tex, display, output): html}.
-_CACHE_ROOT = Path(os.environ.get("HB_CACHE_DIR") or KATEX_JS.parents[3] / ".cache" / "handbook")
 _disk: dict[str, str] = {}
 _disk_dirty = False
 
@@ -45,7 +45,11 @@ _disk_dirty = False
 @functools.cache
 def _disk_path() -> Path:
     h = hashlib.sha256(KATEX_JS.read_bytes() + json.dumps(OPTIONS, sort_keys=True).encode())
-    return _CACHE_ROOT / f"katex-{h.hexdigest()[:16]}.json"
+    if str(KATEX_JS.parents[3]) not in sys.path:  # корень репозитория, как в других хуках
+        sys.path.insert(0, str(KATEX_JS.parents[3]))
+    from hooks.cache import CACHE_DIR  # тот же каталог кэша, что у вывода кода (и HB_CACHE_DIR)
+
+    return CACHE_DIR / f"katex-{h.hexdigest()[:16]}.json"
 
 
 def _load_disk() -> None:

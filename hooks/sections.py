@@ -116,7 +116,7 @@ def _deferred(chunk: str, counter: list[int]) -> str:
     return f"<template>{chunk}</template>"
 
 
-def wrap_sections(html: str) -> str:
+def wrap_sections(html: str, found: _TopLevelHeadings | None = None) -> str:
     """Куски между заголовками h2–h4 верхнего уровня — секции; заголовки остаются снаружи.
 
     >>> out = wrap_sections('<p>a</p><h2 id="x">X</h2><p>b</p>')
@@ -124,8 +124,10 @@ def wrap_sections(html: str) -> str:
     '<section class="hb-sec"><p>a</p></section><h2 id="x">X</h2><section class="hb-sec"><p>b</p></section>'
     >>> wrap_sections("<div><h2>внутри</h2></div><p>без заголовков верхнего уровня</p>")[:5]
     '<div>'
+
+    ``found`` — уже сделанный разбор этого же ``html`` (чтобы не разбирать главу дважды).
     """
-    found = _TopLevelHeadings(html)
+    found = found or _TopLevelHeadings(html)
     spans = found.spans
     if not spans or found.broken or found.depth:
         return html
@@ -156,4 +158,4 @@ def on_page_content(html: str, page, **kwargs) -> str:
         snippet = html.splitlines()[line - 1].strip()[:120]
         log.warning(f"{page.file.src_uri}: в HTML лишний закрывающий тег </{tag}> "
                     f"(текст в угловых скобках без `…`?): {snippet}")
-    return wrap_sections(html)
+    return wrap_sections(html, found)
